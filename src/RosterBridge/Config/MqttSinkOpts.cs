@@ -1,0 +1,30 @@
+using RosterBridge.Payload;
+
+namespace RosterBridge.Config;
+
+internal sealed record MqttSinkOpts
+{
+    public const int DefaultPort = 1883;
+
+    public required BrokerUrl Url { get; init; }
+
+    /// <summary>Topics are <c>{TopicPrefix}/{node}/roster/{endpoint}</c>.</summary>
+    public string TopicPrefix { get; init; } = "vmsig";
+
+    public PayloadFormat Format { get; init; } = PayloadFormat.Json;
+
+    /// <summary>The MQTT client id; empty means <c>rosterbridge-{node}</c>.</summary>
+    public string ClientId { get; init; } = string.Empty;
+
+    public string? Username { get; init; }
+
+    public string? Password { get; init; }
+
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A publish not acknowledged within this time counts as a dead connection.</summary>
+    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Slots published concurrently (each slot has at most one publish in flight).</summary>
+    public int MaxInFlight { get; init; } = 16;
+}

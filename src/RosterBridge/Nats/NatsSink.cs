@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using RosterBridge.Config;
+using RosterBridge.Outbox;
+using RosterBridge.Payload;
+
+namespace RosterBridge.Nats;
+
+/// <summary>
+/// Publishes each endpoint on its own subject into a JetStream stream that keeps the last message
+/// per subject; a vacant endpoint is an empty message with <c>KV-Operation: DEL</c>, as a KV bucket
+/// writes a delete. NATS.Net reconnects on its own; each of its reconnects is a new session here,
+/// since the server may have lost the stream meanwhile.
+/// </summary>
+internal sealed class NatsSink : RosterSink
+{
+    private const int StreamNotFound = 10059;
+    private const int NoMessageFound = 10037;
+
+    private readonly NatsSinkOpts _opts;
+    private readonly string _node;
+    private readonly string[] _subjects;
+    private readonly string _instance;
+    private readonly ILogger _log;
+    private NatsConnection? _connection;
+    private NatsJSContext? _js;
+    private INatsJSStream? _stream;
+    private CancellationTokenSource? _session;
+
+    public NatsSink(NatsSinkOpts opts, string node, ILogger log)
+    {
+        _opts = opts;
+        _node = node;
+        _log = log;
+        _subjects = Enumerable.Range(0, Roster.RosterTable.SlotCount)
+            .Select(endpoint => NatsSubjects.Roster(opts.SubjectPrefix, node, endpoint))
+            .ToArray();
+
+        // Message ids must never repeat across bridge runs (outbox versions do), or the stream's
+        // duplicate window would drop a real change as a replay of an old one.
+        _instance = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64()));
+    }
+
+    public override string Name => "nats";
+
+    public override string Target => $"nats://{_opts.Url.Host}:{_opts.Url.Port}";
+
+    public override async Task<CancellationToken> ConnectAsync(CancellationToken cancellationToken)
+    {
+        _session?.Cancel();
+        var session = new CancellationTokenSource();
+        _session = session;
+
+        if (_connection is null)
+        {
+            var connection = new NatsConnection(new NATS.Client.Core.NatsOpts
+            {
+                Url = $"nats://{_opts.Url.Host}:{_opts.Url.Port}",
+                Name = $"rosterbridge-{_node}",
+                AuthOpts = _opts.Username is null
+                    ? NatsAuthOpts.Default
+                    : NatsAuthOpts.Default with { Username = _opts.Username, Password = _opts.Password },
+                ConnectTimeout = _opts.PublishTimeout,
+                RequestTimeout = _opts.PublishTimeout,
+                MaxReconnectRetry = -1,
+            });
+            connection.ConnectionDisconnected += OnDisconnectedAsync;
+            _connection = connection;
+            _js = new NatsJSContext(connection);
+        }
+
+        try
+        {
+            // ConnectAsync waits for the client's own reconnect when one is under way; it takes no token.
+            await _connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
+        }
+        catch (NatsException)
+        {
+            // The first connect failed: the client does not retry that one itself, so start afresh.
+            await DropConnectionAsync();
+            throw;
+        }
+
+        _stream = await EnsureStreamAsync(cancellationToken);
+        return session.Token;
+    }
+
+    public override async Task PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    {
+        var js = _js ?? throw new InvalidOperationException("not connected");
+        var subject = _subjects[job.Endpoint];
+        var headers = new NatsHeaders
+        {
+            ["Nats-Msg-Id"] = string.Create(CultureInfo.InvariantCulture, $"{_node}-{_instance}-{job.Endpoint}-{job.Version}"),
+        };
+
+        byte[] body;
+        if (job.State.IsOccupied)
+        {
+            var payload = new ArrayBufferWriter<byte>(256);
+            RosterPayload.Write(payload, _opts.Format, _node, job.Endpoint, job.State);
+            body = payload.WrittenMemory.ToArray();
+            headers["Content-Type"] = RosterPayload.ContentType(_opts.Format);
+        }
+        else
+        {
+            // After a reconnect the stream may already say "deleted" (or hold nothing): writing
+            // another delete would only wake every watcher for nothing.
+            if (job.BrokerStateUnknown && await IsAbsentOrDeletedAsync(subject, cancellationToken))
+            {
+                return;
+            }
+
+            body = [];
+            headers["KV-Operation"] = "DEL";
+        }
+
+        var ack = await js.PublishAsync(subject, body, headers: headers, cancellationToken: cancellationToken);
+        ack.EnsureSuccess();
+    }
+
+    public override async ValueTask DisposeAsync() => await DropConnectionAsync();
+
+    private async Task<INatsJSStream> EnsureStreamAsync(CancellationToken cancellationToken)
+    {
+        var js = _js!;
+        var ourSubjects = NatsSubjects.RosterFilter(_opts.SubjectPrefix, _node);
+        INatsJSStream stream;
+        try
+        {
+            stream = await js.GetStreamAsync(_opts.Stream, cancellationToken: cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == StreamNotFound)
+        {
+            var config = new StreamConfig(_opts.Stream, [NatsSubjects.StreamSubject(_opts.SubjectPrefix)])
+            {
+                MaxMsgsPerSubject = 1,
+                Storage = StreamConfigStorage.File,
+                AllowDirect = true,
+                Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
+            };
+            _log.LogInformation("nats: creating stream {Stream} for {Subjects}", _opts.Stream, NatsSubjects.StreamSubject(_opts.SubjectPrefix));
+            return await js.CreateStreamAsync(config, cancellationToken);
+        }
+
+        var existing = stream.Info.Config;
+        if (existing.Subjects is null || !existing.Subjects.Any(pattern => NatsSubjects.Covers(pattern, ourSubjects)))
+        {
+            throw new SinkConfigException(
+                $"stream {_opts.Stream} exists but its subjects [{string.Join(", ", existing.Subjects ?? [])}] do not cover {ourSubjects}; " +
+                "add them, or point Nats:Stream at another stream");
+        }
+
+        if (existing.MaxMsgsPerSubject != 1)
+        {
+            throw new SinkConfigException(
+                $"stream {_opts.Stream} exists but keeps {existing.MaxMsgsPerSubject} messages per subject; RosterBridge needs exactly 1 " +
+                "(max_msgs_per_subject = 1), or point Nats:Stream at another stream");
+        }
+
+        return stream;
+    }
+
+    private async Task<bool> IsAbsentOrDeletedAsync(string subject, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _stream!.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
+            var headers = response.Message.Hdrs is { Length: > 0 } encoded
+                ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded))
+                : string.Empty;
+            return headers.Contains("KV-Operation: DEL", StringComparison.OrdinalIgnoreCase)
+                || headers.Contains("KV-Operation: PURGE", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == NoMessageFound)
+        {
+            return true;
+        }
+    }
+
+    private ValueTask OnDisconnectedAsync(object? sender, NatsEventArgs args)
+    {
+        _log.LogDebug("nats disconnected: {Message}", args.Message);
+        _session?.Cancel();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        _session?.Cancel();
+        var connection = _connection;
+        _connection = null;
+        _js = null;
+        _stream = null;
+        if (connection is not null)
+        {
+            connection.ConnectionDisconnected -= OnDisconnectedAsync;
+            await connection.DisposeAsync();
+        }
+    }
+}

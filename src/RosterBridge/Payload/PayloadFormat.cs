@@ -1,0 +1,7 @@
+namespace RosterBridge.Payload;
+
+internal enum PayloadFormat
+{
+    Json,
+    MessagePack,
+}

@@ -1,0 +1,52 @@
+using RosterBridge.Frames;
+using RosterBridge.Outbox;
+
+namespace RosterBridge.Roster;
+
+/// <summary>Applies roster events to the table and offers every changed slot to each sink's outbox.</summary>
+internal sealed class RosterFeed
+{
+    private readonly SinkOutbox[] _outboxes;
+
+    public RosterFeed(RosterTable table, IEnumerable<SinkOutbox> outboxes)
+    {
+        Table = table;
+        _outboxes = outboxes.ToArray();
+    }
+
+    public RosterTable Table { get; }
+
+    public void BeginReplay() => Table.BeginReplay();
+
+    public ApplyResult Apply(in EventHeader header, in RosterDatum datum)
+    {
+        var result = Table.Apply(header, datum);
+        if (result == ApplyResult.Changed)
+        {
+            Offer(header.Endpoint);
+        }
+
+        return result;
+    }
+
+    /// <summary>SYNC: the replay becomes the roster; returns how many slots changed.</summary>
+    public int CompleteReplay()
+    {
+        var changed = Table.CompleteReplay();
+        for (var slots = changed; slots != 0; slots &= slots - 1)
+        {
+            Offer(System.Numerics.BitOperations.TrailingZeroCount(slots));
+        }
+
+        return System.Numerics.BitOperations.PopCount(changed);
+    }
+
+    private void Offer(int endpoint)
+    {
+        ref readonly var state = ref Table[endpoint];
+        foreach (var outbox in _outboxes)
+        {
+            outbox.Offer(endpoint, state);
+        }
+    }
+}
