@@ -19,9 +19,6 @@ namespace RosterBridge.Nats;
 /// </summary>
 internal sealed class NatsSink : RosterSink
 {
-    private const int StreamNotFound = 10059;
-    private const int NoMessageFound = 10037;
-
     private readonly NatsSinkOpts _opts;
     private readonly string _node;
     private readonly string[] _subjects;
@@ -135,7 +132,7 @@ internal sealed class NatsSink : RosterSink
         {
             stream = await js.GetStreamAsync(_opts.Stream, cancellationToken: cancellationToken);
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == StreamNotFound)
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
         {
             var config = new StreamConfig(_opts.Stream, [NatsSubjects.StreamSubject(_opts.SubjectPrefix)])
             {
@@ -174,10 +171,9 @@ internal sealed class NatsSink : RosterSink
             var headers = response.Message.Hdrs is { Length: > 0 } encoded
                 ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded))
                 : string.Empty;
-            return headers.Contains("KV-Operation: DEL", StringComparison.OrdinalIgnoreCase)
-                || headers.Contains("KV-Operation: PURGE", StringComparison.OrdinalIgnoreCase);
+            return NatsRosterReader.IsDeleteMarker(headers);
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == NoMessageFound)
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.NoMessageFound)
         {
             return true;
         }

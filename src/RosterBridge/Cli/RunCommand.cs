@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using RosterBridge.Config;
+using RosterBridge.Daemon;
+using RosterBridge.Outbox;
+
+namespace RosterBridge.Cli;
+
+/// <summary><c>rosterbridge run</c>: the bridge, until SIGTERM.</summary>
+internal static class RunCommand
+{
+    /// <summary>How long a stopping bridge may take to say offline.</summary>
+    private static readonly TimeSpan OfflineWithin = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment, CancellationToken stop)
+    {
+        BridgeOpts opts;
+        Microsoft.Extensions.Configuration.IConfiguration config;
+        try
+        {
+            config = ConfigLoader.Build(args, environment, AppContext.BaseDirectory);
+            opts = ConfigLoader.Parse(config, Environment.MachineName);
+        }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync($"rosterbridge: {ex.Message}");
+            return ExitCodes.BadConfig;
+        }
+
+        using var logging = Logs.Create(config);
+        var log = logging.CreateLogger("rosterbridge");
+        foreach (var key in ConfigLoader.UnknownKeys(config))
+        {
+            log.LogWarning("configuration key {Key} is not one RosterBridge knows; ignored (a typo?)", key);
+        }
+
+        await using var bridge = new Bridge(opts, logging);
+        try
+        {
+            await bridge.RunAsync(stop);
+            await bridge.GoOfflineAsync(OfflineWithin);
+            log.LogInformation("stopped");
+            return ExitCodes.Ok;
+        }
+        catch (DaemonRefusedException ex)
+        {
+            log.LogCritical("{Problem}; stopping (check the daemon's policy for this subscriber)", ex.Message);
+            await bridge.GoOfflineAsync(OfflineWithin);
+            return ExitCodes.DaemonRefused;
+        }
+        catch (SinkConfigException ex)
+        {
+            log.LogCritical("{Problem}; stopping", ex.Message);
+            await bridge.GoOfflineAsync(OfflineWithin);
+            return ExitCodes.BadConfig;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace RosterBridge.Nats;
+
+/// <summary>The JetStream API's <c>err_code</c> values the bridge tells apart.</summary>
+internal static class JetStreamErrorCodes
+{
+    public const int StreamNotFound = 10059;
+    public const int NoMessageFound = 10037;
+}
