@@ -53,24 +53,40 @@ internal sealed class Bridge : IAsyncDisposable
     public IReadOnlyList<SinkRunner> Sinks { get; }
 
     /// <summary>Synced with the daemon, and every sink connected with nothing pending.</summary>
-    public bool IsCaughtUp => Daemon.IsLive && Sinks.All(sink => sink.IsConnected && sink.Outbox.IsCaughtUp);
+    public bool IsCaughtUp => Readiness().IsReady;
+
+    public Readiness Readiness() => new(
+        Daemon.IsLive,
+        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Published, sink.FailedPublishes)).ToList(),
+        Counters);
+
+    /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Runs until <paramref name="stop"/>; throws <see cref="DaemonRefusedException"/> or
-    /// <see cref="SinkConfigException"/> when going on cannot help.
+    /// Runs until <paramref name="stop"/>, then stops reading the daemon and gives the sinks up to
+    /// <see cref="FlushTimeout"/> to publish what is pending. Throws <see cref="DaemonRefusedException"/>
+    /// or <see cref="SinkConfigException"/> when going on cannot help.
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var tasks = new List<Task> { Daemon.RunAsync(failed.Token) };
-        tasks.AddRange(Sinks.Select(sink => sink.RunAsync(failed.Token)));
+        using var daemonStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var sinksStop = new CancellationTokenSource();
+        var daemon = Daemon.RunAsync(daemonStop.Token);
+        var tasks = Sinks.Select(sink => sink.RunAsync(sinksStop.Token)).Prepend(daemon).ToList();
         _log.LogInformation("rosterbridge node {Node}: daemon {Daemon}, mqtt {Mqtt}, nats {Nats}",
             Opts.Node, Opts.Daemon, Opts.Mqtt is null ? "off" : $"mqtt://{Opts.Mqtt.Url.Host}:{Opts.Mqtt.Url.Port}",
             Opts.Nats is null ? "off" : $"nats://{Opts.Nats.Url.Host}:{Opts.Nats.Url.Port}");
 
-        // The first task to end either ended on stop or failed for good: either way, stop the rest.
+        // The daemon reader ends on stop or on a refusal; a sink ends only on a broker set up wrong.
         var first = await Task.WhenAny(tasks);
-        await failed.CancelAsync();
+        await daemonStop.CancelAsync();
+        if (first == daemon && !daemon.IsFaulted)
+        {
+            await FlushAsync();
+        }
+
+        await sinksStop.CancelAsync();
         try
         {
             await Task.WhenAll(tasks);
@@ -81,22 +97,47 @@ internal sealed class Bridge : IAsyncDisposable
         }
     }
 
-    /// <summary>Says <c>offline</c> on the brokers that have a status topic, within the given time.</summary>
-    public async Task GoOfflineAsync(TimeSpan within)
+    private async Task FlushAsync()
     {
-        if (_mqtt is null)
+        var deadline = DateTime.UtcNow + FlushTimeout;
+        while (Sinks.Any(sink => sink.IsConnected && sink.Outbox.PendingCount > 0) && DateTime.UtcNow < deadline)
         {
-            return;
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
 
-        using var timeout = new CancellationTokenSource(within);
-        try
+        foreach (var sink in Sinks.Where(sink => sink.Outbox.PendingCount > 0))
         {
-            await _mqtt.GoOfflineAsync(timeout.Token);
+            _log.LogWarning("{Sink}: stopping with {Pending} endpoints not acknowledged; they are published again at the next start",
+                sink.Name, sink.Outbox.PendingCount);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
+    }
+
+    /// <summary>Says <c>offline</c> on each broker, within the given time.</summary>
+    public async Task GoOfflineAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        if (_mqtt is not null)
         {
-            _log.LogWarning("mqtt: could not say offline before stopping: {Error}", ex.Message);
+            try
+            {
+                await _mqtt.GoOfflineAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                _log.LogWarning("mqtt: could not say offline before stopping: {Error}", ex.Message);
+            }
+        }
+
+        if (_nats is not null)
+        {
+            try
+            {
+                await _nats.GoOfflineAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or NATS.Client.Core.NatsException)
+            {
+                _log.LogWarning("nats: could not say offline before stopping: {Error}", ex.Message);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RosterBridge.Config;
 using RosterBridge.Daemon;
+using RosterBridge.Health;
 using RosterBridge.Outbox;
 
 namespace RosterBridge.Cli;
@@ -34,6 +35,20 @@ internal static class RunCommand
         }
 
         await using var bridge = new Bridge(opts, logging);
+        await using var health = opts.Health.Port == 0
+            ? null
+            : new HealthServer(opts.Health.Address, opts.Health.Port, bridge.Readiness, logging.CreateLogger("rosterbridge.health"));
+        try
+        {
+            health?.Start();
+        }
+        catch (System.Net.HttpListenerException ex)
+        {
+            log.LogCritical("cannot listen for health checks on {Address}:{Port}: {Error} (set Health:Port, or 0 to turn it off)",
+                opts.Health.Address, opts.Health.Port, ex.Message);
+            return ExitCodes.BadConfig;
+        }
+
         try
         {
             await bridge.RunAsync(stop);

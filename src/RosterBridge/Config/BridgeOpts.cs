@@ -17,4 +17,6 @@ internal sealed record BridgeOpts
     public NatsSinkOpts? Nats { get; init; }
 
     public ReconnectOpts Reconnect { get; init; } = new();
+
+    public HealthOpts Health { get; init; } = new();
 }

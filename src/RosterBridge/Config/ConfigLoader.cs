@@ -33,6 +33,7 @@ internal static class ConfigLoader
         "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
         "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
         "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs",
+        "Health:Port", "Health:Address",
         "Logging:Level",
     };
 
@@ -129,7 +130,17 @@ internal static class ConfigLoader
             throw new ConfigException("Reconnect:MaxDelayMs", "must not be less than Reconnect:InitialDelayMs");
         }
 
-        return new BridgeOpts { Node = node, Daemon = daemon, Mqtt = mqtt, Nats = nats, Reconnect = reconnect };
+        var health = new HealthOpts
+        {
+            Port = Number(config, "Health:Port", 8089, 0, 65535),
+            Address = Text(config, "Health:Address") ?? "127.0.0.1",
+        };
+        if (!System.Net.IPAddress.TryParse(health.Address, out _) && health.Address is not ("localhost" or "*" or "+"))
+        {
+            throw new ConfigException("Health:Address", $"'{health.Address}' is not an IP address, localhost or *");
+        }
+
+        return new BridgeOpts { Node = node, Daemon = daemon, Mqtt = mqtt, Nats = nats, Reconnect = reconnect, Health = health };
     }
 
     public static bool IsValidName(string name) =>

@@ -43,7 +43,7 @@ internal static class NatsRosterReader
                 var response = await stream.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
                 var message = response.Message;
                 var headers = message.Hdrs is { Length: > 0 } encoded ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded)) : string.Empty;
-                var body = message.Data is { Length: > 0 } data ? Convert.FromBase64String(data) : [];
+                var body = message.Data.ToArray();
                 entries.Add(new Entry(subject, body, IsDeleteMarker(headers), headers));
             }
             catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.NoMessageFound)

@@ -15,19 +15,27 @@ namespace RosterBridge.Nats;
 /// Publishes each endpoint on its own subject into a JetStream stream that keeps the last message
 /// per subject; a vacant endpoint is an empty message with <c>KV-Operation: DEL</c>, as a KV bucket
 /// writes a delete. NATS.Net reconnects on its own; each of its reconnects is a new session here,
-/// since the server may have lost the stream meanwhile.
+/// since the server may have lost the stream meanwhile. Availability is on a core subject,
+/// <c>{prefix}.{node}.bridge.status</c>: <c>online</c> after each connect and <c>offline</c> on a
+/// clean stop, and the bridge answers requests on it, so a late asker gets <c>online</c> or, when
+/// the bridge is gone, no responders.
 /// </summary>
 internal sealed class NatsSink : RosterSink
 {
     private readonly NatsSinkOpts _opts;
     private readonly string _node;
+    private static readonly byte[] Online = Encoding.ASCII.GetBytes("online");
+    private static readonly byte[] Offline = Encoding.ASCII.GetBytes("offline");
+
     private readonly string[] _subjects;
+    private readonly string _statusSubject;
     private readonly string _instance;
     private readonly ILogger _log;
     private NatsConnection? _connection;
     private NatsJSContext? _js;
     private INatsJSStream? _stream;
     private CancellationTokenSource? _session;
+    private CancellationTokenSource? _statusResponder;
 
     public NatsSink(NatsSinkOpts opts, string node, ILogger log)
     {
@@ -37,6 +45,7 @@ internal sealed class NatsSink : RosterSink
         _subjects = Enumerable.Range(0, Roster.RosterTable.SlotCount)
             .Select(endpoint => NatsSubjects.Roster(opts.SubjectPrefix, node, endpoint))
             .ToArray();
+        _statusSubject = NatsSubjects.Status(opts.SubjectPrefix, node);
 
         // Message ids must never repeat across bridge runs (outbox versions do), or the stream's
         // duplicate window would drop a real change as a replay of an old one.
@@ -84,6 +93,8 @@ internal sealed class NatsSink : RosterSink
         }
 
         _stream = await EnsureStreamAsync(cancellationToken);
+        StartStatusResponder(_connection);
+        await _connection.PublishAsync(_statusSubject, Online, cancellationToken: cancellationToken);
         return session.Token;
     }
 
@@ -121,7 +132,50 @@ internal sealed class NatsSink : RosterSink
         ack.EnsureSuccess();
     }
 
+    /// <summary>Says <c>offline</c> and stops answering status requests.</summary>
+    public async Task GoOfflineAsync(CancellationToken cancellationToken)
+    {
+        _statusResponder?.Cancel();
+        if (_connection is { ConnectionState: NatsConnectionState.Open } connection)
+        {
+            await connection.PublishAsync(_statusSubject, Offline, cancellationToken: cancellationToken);
+            await connection.PingAsync(cancellationToken); // the publish has reached the server
+        }
+    }
+
     public override async ValueTask DisposeAsync() => await DropConnectionAsync();
+
+    private void StartStatusResponder(NatsConnection connection)
+    {
+        if (_statusResponder is not null)
+        {
+            return; // the client renews its subscriptions after each reconnect
+        }
+
+        var responder = new CancellationTokenSource();
+        _statusResponder = responder;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var request in connection.SubscribeAsync<byte[]>(_statusSubject, cancellationToken: responder.Token))
+                {
+                    if (request.ReplyTo is not null)
+                    {
+                        await request.ReplyAsync(Online, cancellationToken: responder.Token);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped
+            }
+            catch (NatsException ex)
+            {
+                _log.LogWarning("nats: status responder stopped: {Error}", ex.Message);
+            }
+        });
+    }
 
     private async Task<INatsJSStream> EnsureStreamAsync(CancellationToken cancellationToken)
     {
@@ -189,6 +243,8 @@ internal sealed class NatsSink : RosterSink
     private async Task DropConnectionAsync()
     {
         _session?.Cancel();
+        _statusResponder?.Cancel();
+        _statusResponder = null;
         var connection = _connection;
         _connection = null;
         _js = null;
