@@ -35,18 +35,18 @@ internal static class RunCommand
         }
 
         await using var bridge = new Bridge(opts, logging);
-        await using var health = opts.Health.Port == 0
+        await using var healthServer = opts.Health.Port == 0
             ? null
             : new HealthServer(opts.Health.Address, opts.Health.Port, bridge.Readiness, logging.CreateLogger("rosterbridge.health"));
         try
         {
-            health?.Start();
+            healthServer?.Start();
         }
         catch (System.Net.HttpListenerException ex)
         {
-            log.LogCritical("cannot listen for health checks on {Address}:{Port}: {Error} (set Health:Port, or 0 to turn it off)",
+            // Publishing the roster matters more than answering probes: go on without them.
+            log.LogError("cannot listen for health checks on {Address}:{Port}: {Error}; running without /healthz and /readyz (set Health:Port, 0 turns it off)",
                 opts.Health.Address, opts.Health.Port, ex.Message);
-            return ExitCodes.BadConfig;
         }
 
         try

@@ -58,6 +58,33 @@ public static class LateSubscriber
         return new RosterView(new Dictionary<int, JsonElement>(retained), new HashSet<int>());
     }
 
+    /// <summary>The retained payload of <c>vmsig/{node}/bridge/status</c> as text, or null when there is none.</summary>
+    public static async Task<string?> ReadMqttStatusAsync(Uri broker, string node, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var status = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probe = $"test/probe/{Guid.NewGuid():N}";
+        client.ApplicationMessageReceivedAsync += args =>
+        {
+            var message = args.ApplicationMessage;
+            status.TrySetResult(message.Topic == probe ? null : System.Text.Encoding.UTF8.GetString(message.Payload.ToArray()));
+            return Task.CompletedTask;
+        };
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        await client.ConnectAsync(
+            new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart(true).Build(),
+            timeout.Token);
+        await client.SubscribeAsync($"vmsig/{node}/bridge/status", MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+        await client.SubscribeAsync(probe, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(probe).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token);
+        var result = await status.Task.WaitAsync(timeout.Token);
+        await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
+        return result;
+    }
+
     /// <summary>
     /// The last message per subject under <c>vmsig.{node}.roster.*</c> in the stream, read with a
     /// consumer delivering the last message per subject (MessagePack decoded as JSON).

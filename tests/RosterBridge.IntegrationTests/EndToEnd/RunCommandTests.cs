@@ -1,0 +1,122 @@
+using RosterBridge.IntegrationTests.Brokers;
+using RosterBridge.IntegrationTests.Support;
+using RosterBridge.Simulate;
+using Xunit;
+
+namespace RosterBridge.IntegrationTests.EndToEnd;
+
+/// <summary><c>rosterbridge run</c> as a user runs it: its own process, configured by environment variables only.</summary>
+public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassFixture<NatsContainer>, IAsyncLifetime
+{
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(30);
+
+    private readonly MosquittoContainer _mosquitto;
+    private readonly NatsContainer _nats;
+    private readonly string _node = $"run-{Guid.NewGuid():N}"[..16];
+    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-run-").FullName;
+    private SimulatedDaemon _daemon = null!;
+
+    public RunCommandTests(MosquittoContainer mosquitto, NatsContainer nats)
+    {
+        _mosquitto = mosquitto;
+        _nats = nats;
+    }
+
+    public async Task InitializeAsync()
+    {
+        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
+        await _daemon.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _daemon.DisposeAsync();
+        Directory.Delete(_socketDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Configured_by_the_four_variables_it_publishes_the_roster_and_stops_cleanly_on_SIGTERM()
+    {
+        _daemon.Attach(4, 110, "alpha", state: 3);
+        _daemon.Attach(5, 111, "beta", state: 1);
+        await using var bridge = BridgeProcess.Start(["run"], new Dictionary<string, string>
+        {
+            ["ROSTERBRIDGE_NODE"] = _node,
+            ["ROSTERBRIDGE_DAEMON__ENDPOINT"] = _daemon.Endpoint.ToString(),
+            ["ROSTERBRIDGE_MQTT__URL"] = $"mqtt://{_mosquitto.Host}:{_mosquitto.Port}",
+            ["ROSTERBRIDGE_NATS__URL"] = $"nats://{_nats.Host}:{_nats.Port}",
+        });
+
+        var expected = new ExpectedRoster(_node).Set(4, 110, "alpha", 3).Set(5, 111, "beta", 1);
+        await ConvergeAsync(expected, bridge);
+
+        _daemon.Update(5, state: 2, newName: "beta-2");
+        _daemon.Detach(4);
+        _daemon.Attach(40, 112, "gamma", state: 3);
+        await ConvergeAsync(expected.Vacate(4).Set(5, 111, "beta-2", 2).Set(40, 112, "gamma", 3), bridge);
+        Assert.Contains(4, (await LateSubscriber.ReadNatsAsync(_nats.Url, _node)).Deleted);
+
+        bridge.Terminate();
+        Assert.Equal(0, await bridge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("offline", await LateSubscriber.ReadMqttStatusAsync(_mosquitto.Url, _node));
+    }
+
+    [Fact]
+    public async Task A_daemon_that_refuses_the_roster_stops_it_with_exit_code_3()
+    {
+        _daemon.RefuseRoster = true;
+        await using var bridge = BridgeProcess.Start(["run", "--Health:Port=0"], new Dictionary<string, string>
+        {
+            ["ROSTERBRIDGE_NODE"] = _node,
+            ["ROSTERBRIDGE_DAEMON__ENDPOINT"] = _daemon.Endpoint.ToString(),
+            ["ROSTERBRIDGE_MQTT__URL"] = $"mqtt://{_mosquitto.Host}:{_mosquitto.Port}",
+            ["ROSTERBRIDGE_NATS__URL"] = "off",
+        });
+
+        Assert.Equal(3, await bridge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("capability refused", bridge.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ROSTERBRIDGE_NODE", "pve1.example", "Node")]
+    [InlineData("ROSTERBRIDGE_MQTT__URL", "http://broker:1883", "Mqtt:Url")]
+    [InlineData("ROSTERBRIDGE_NATS__URL", "nats://", "Nats:Url")]
+    [InlineData("ROSTERBRIDGE_DAEMON__ENDPOINT", "/run/vmsig/vmsig.sock", "Daemon:Endpoint")]
+    public async Task A_bad_setting_stops_it_before_connecting_with_exit_code_2_naming_the_key(string variable, string value, string key)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ROSTERBRIDGE_NODE"] = "good",
+            ["ROSTERBRIDGE_DAEMON__ENDPOINT"] = _daemon.Endpoint.ToString(),
+            ["ROSTERBRIDGE_MQTT__URL"] = "mqtt://127.0.0.1:1",
+            ["ROSTERBRIDGE_NATS__URL"] = "nats://127.0.0.1:1",
+        };
+        environment[variable] = value;
+        await using var bridge = BridgeProcess.Start(["run"], environment);
+
+        Assert.Equal(2, await bridge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains($"configuration error: {key}:", bridge.Output, StringComparison.Ordinal);
+        Assert.Equal(0, _daemon.ConnectedSubscribers);
+    }
+
+    [Fact]
+    public async Task Both_sinks_off_is_a_configuration_error()
+    {
+        await using var bridge = BridgeProcess.Start(["run", "--mqtt", "off", "--nats", "off", "--node", "n1"], new Dictionary<string, string>());
+        Assert.Equal(2, await bridge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("both sinks are off", bridge.Output, StringComparison.Ordinal);
+    }
+
+    private async Task ConvergeAsync(ExpectedRoster expected, BridgeProcess bridge)
+    {
+        try
+        {
+            await Retry.Until(async () => expected.IsMatchedBy(await LateSubscriber.ReadMqttAsync(_mosquitto.Url, _node)), Converge);
+            await Retry.Until(async () => expected.IsMatchedBy(await LateSubscriber.ReadNatsAsync(_nats.Url, _node)), Converge);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nrosterbridge output:\n{bridge.Output}");
+        }
+    }
+}
