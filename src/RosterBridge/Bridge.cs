@@ -39,7 +39,9 @@ internal sealed class Bridge : IAsyncDisposable
         Sinks = runners;
         Table = new RosterTable();
         var feed = new RosterFeed(Table, runners.Select(runner => runner.Outbox));
-        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, feed, Counters, logging.CreateLogger("rosterbridge.daemon"));
+        // After each SYNC the brokers are read back: they may hold what the daemon no longer has.
+        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
+            onSynced: () => runners.ForEach(runner => runner.RequestSweep()));
     }
 
     public BridgeOpts Opts { get; }

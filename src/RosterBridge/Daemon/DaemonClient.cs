@@ -25,10 +25,13 @@ internal sealed class DaemonClient
     private readonly ILogger _log;
     private readonly RateLimitedLog _badInput;
     private readonly Backoff _backoff;
+    private readonly Action _onSynced;
     private ulong? _lastSessionId;
 
-    public DaemonClient(DaemonEndpoint endpoint, ReconnectOpts reconnect, RosterFeed feed, BridgeCounters counters, ILogger log)
+    /// <param name="onSynced">Called after each SYNC, once the replay is the roster.</param>
+    public DaemonClient(DaemonEndpoint endpoint, ReconnectOpts reconnect, RosterFeed feed, BridgeCounters counters, ILogger log, Action? onSynced = null)
     {
+        _onSynced = onSynced ?? (() => { });
         _endpoint = endpoint;
         _feed = feed;
         _counters = counters;
@@ -210,6 +213,7 @@ internal sealed class DaemonClient
         _lastSessionId = session.SessionId;
         _log.LogInformation("daemon {Endpoint} synced: {Occupied} endpoints occupied, {Changed} changed by the replay",
             _endpoint, CountOccupied(), session.ChangedAtSync);
+        _onSynced();
     }
 
     private int CountOccupied()

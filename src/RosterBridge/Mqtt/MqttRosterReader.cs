@@ -1,8 +1,5 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using MQTTnet;
 using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 using RosterBridge.Config;
 
 namespace RosterBridge.Mqtt;
@@ -15,24 +12,6 @@ internal static class MqttRosterReader
         MqttSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
-        var retained = new ConcurrentDictionary<string, byte[]>();
-        var probeTopic = $"{opts.TopicPrefix}/{node}/bridge/probe/{Guid.NewGuid():N}";
-        var probeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.ApplicationMessageReceivedAsync += args =>
-        {
-            var message = args.ApplicationMessage;
-            if (message.Topic == probeTopic)
-            {
-                probeSeen.TrySetResult();
-            }
-            else if (message.Retain && message.Payload.Length > 0)
-            {
-                retained[message.Topic] = message.Payload.ToArray();
-            }
-
-            return Task.CompletedTask;
-        };
-
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var options = new MqttClientOptionsBuilder()
@@ -46,17 +25,9 @@ internal static class MqttRosterReader
         }
 
         await client.ConnectAsync(options.Build(), deadline.Token);
-        await client.SubscribeAsync(MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttQualityOfServiceLevel.AtLeastOnce, deadline.Token);
-
-        // MQTT has no "end of retained messages". The broker sends a subscription's retained
-        // messages before anything published after it, so a message of our own, published after
-        // the subscription, arrives after the last of them.
-        await client.SubscribeAsync(probeTopic, MqttQualityOfServiceLevel.AtLeastOnce, deadline.Token);
-        await client.PublishAsync(
-            new MqttApplicationMessageBuilder().WithTopic(probeTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-            deadline.Token);
-        await probeSeen.Task.WaitAsync(deadline.Token);
+        var retained = await RetainedMessages.ReadAsync(
+            client, MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttTopics.Probe(opts.TopicPrefix, node), deadline.Token);
         await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
-        return new SortedDictionary<string, byte[]>(retained, StringComparer.Ordinal);
+        return new SortedDictionary<string, byte[]>(retained.ToDictionary(), StringComparer.Ordinal);
     }
 }

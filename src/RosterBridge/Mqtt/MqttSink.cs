@@ -45,6 +45,11 @@ internal sealed class MqttSink : RosterSink
 
     public override async Task<CancellationToken> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (_client is { IsConnected: true } && _connection is { IsCancellationRequested: false } current)
+        {
+            return current.Token;
+        }
+
         await DropClientAsync();
         var client = new MqttClientFactory().CreateMqttClient();
         var connection = new CancellationTokenSource();
@@ -89,17 +94,42 @@ internal sealed class MqttSink : RosterSink
         return connection.Token;
     }
 
-    public override async Task PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    public override async Task ReadBackAsync(CancellationToken cancellationToken)
     {
-        if (!job.State.IsOccupied)
+        var client = _client ?? throw new InvalidOperationException("not connected");
+        Held.Clear();
+        var retained = await RetainedMessages.ReadAsync(
+            client, MqttTopics.RosterFilter(_opts.TopicPrefix, _node), MqttTopics.Probe(_opts.TopicPrefix, _node), cancellationToken);
+        foreach (var (topic, payload) in retained)
         {
-            await PublishRetainedAsync(_topics[job.Endpoint], [], contentType: null, cancellationToken);
-            return;
+            Held.Add(topic, topic[(topic.LastIndexOf('/') + 1)..], payload);
         }
 
-        var payload = new ArrayBufferWriter<byte>(256);
-        RosterPayload.Write(payload, _opts.Format, _node, job.Endpoint, job.State);
-        await PublishRetainedAsync(_topics[job.Endpoint], payload.WrittenMemory.ToArray(), RosterPayload.ContentType(_opts.Format), cancellationToken);
+        foreach (var stray in Held.Strays)
+        {
+            _log.LogWarning("mqtt: clearing {Topic}: retained under this node's roster, but no endpoint", stray);
+            await PublishRetainedAsync(stray, [], contentType: null, cancellationToken);
+        }
+    }
+
+    public override async Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    {
+        byte[] body = [];
+        if (job.State.IsOccupied)
+        {
+            var payload = new ArrayBufferWriter<byte>(256);
+            RosterPayload.Write(payload, _opts.Format, _node, job.Endpoint, job.State);
+            body = payload.WrittenSpan.ToArray();
+        }
+
+        if (job.BrokerStateUnknown && Held.Holds(job.Endpoint, body))
+        {
+            return false;
+        }
+
+        // An empty retained message is MQTT's way to remove the topic's retained entry.
+        await PublishRetainedAsync(_topics[job.Endpoint], body, body.Length == 0 ? null : RosterPayload.ContentType(_opts.Format), cancellationToken);
+        return true;
     }
 
     /// <summary>Says <c>offline</c> and disconnects cleanly (the will is not sent on a clean disconnect).</summary>

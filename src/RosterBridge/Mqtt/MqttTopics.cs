@@ -11,4 +11,7 @@ internal static class MqttTopics
     public static string RosterFilter(string prefix, string node) => $"{prefix}/{node}/roster/+";
 
     public static string Status(string prefix, string node) => $"{prefix}/{node}/bridge/status";
+
+    /// <summary>A non-retained message the bridge sends itself to learn that all retained ones have arrived.</summary>
+    public static string Probe(string prefix, string node) => $"{prefix}/{node}/bridge/probe";
 }

@@ -6,7 +6,7 @@ using RosterBridge.Config;
 
 namespace RosterBridge.Nats;
 
-/// <summary>Reads what a late subscriber gets: the stream's last message on each of one node's subjects.</summary>
+/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter.</summary>
 internal static class NatsRosterReader
 {
     /// <summary>One subject's last message: its body, and whether it is a delete marker.</summary>
@@ -23,11 +23,17 @@ internal static class NatsRosterReader
                 ? NatsAuthOpts.Default
                 : NatsAuthOpts.Default with { Username = opts.Username, Password = opts.Password },
         });
-        var js = new NatsJSContext(connection);
+        return await ReadLastAsync(new NatsJSContext(connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
+    }
+
+    /// <summary>The last message of every subject matching <paramref name="filter"/>; none when the stream is missing.</summary>
+    public static async Task<IReadOnlyList<Entry>> ReadLastAsync(INatsJSContext js, string streamName, string filter, CancellationToken cancellationToken)
+    {
         INatsJSStream stream;
         try
         {
-            stream = await js.GetStreamAsync(opts.Stream, cancellationToken: cancellationToken);
+            // The stream lists the subjects it holds under the filter: no request for empty ones.
+            stream = await js.GetStreamAsync(streamName, new StreamInfoRequest { SubjectsFilter = filter }, cancellationToken);
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
         {
@@ -35,20 +41,18 @@ internal static class NatsRosterReader
         }
 
         var entries = new List<Entry>();
-        for (var endpoint = 0; endpoint < Roster.RosterTable.SlotCount; endpoint++)
+        foreach (var subject in (stream.Info.State.Subjects?.Keys ?? []).Order(StringComparer.Ordinal))
         {
-            var subject = NatsSubjects.Roster(opts.SubjectPrefix, node, endpoint);
             try
             {
                 var response = await stream.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
                 var message = response.Message;
                 var headers = message.Hdrs is { Length: > 0 } encoded ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded)) : string.Empty;
-                var body = message.Data.ToArray();
-                entries.Add(new Entry(subject, body, IsDeleteMarker(headers), headers));
+                entries.Add(new Entry(subject, message.Data.ToArray(), IsDeleteMarker(headers), headers));
             }
             catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.NoMessageFound)
             {
-                // Never published: a late subscriber sees nothing here.
+                // Removed between the listing and the read: nothing there now.
             }
         }
 

@@ -33,7 +33,6 @@ internal sealed class NatsSink : RosterSink
     private readonly ILogger _log;
     private NatsConnection? _connection;
     private NatsJSContext? _js;
-    private INatsJSStream? _stream;
     private CancellationTokenSource? _session;
     private CancellationTokenSource? _statusResponder;
 
@@ -58,6 +57,11 @@ internal sealed class NatsSink : RosterSink
 
     public override async Task<CancellationToken> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (_connection is { ConnectionState: NatsConnectionState.Open } && _session is { IsCancellationRequested: false } current)
+        {
+            return current.Token;
+        }
+
         _session?.Cancel();
         var session = new CancellationTokenSource();
         _session = session;
@@ -92,44 +96,61 @@ internal sealed class NatsSink : RosterSink
             throw;
         }
 
-        _stream = await EnsureStreamAsync(cancellationToken);
+        await EnsureStreamAsync(cancellationToken);
         StartStatusResponder(_connection);
         await _connection.PublishAsync(_statusSubject, Online, cancellationToken: cancellationToken);
         return session.Token;
     }
 
-    public override async Task PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    public override async Task ReadBackAsync(CancellationToken cancellationToken)
     {
         var js = _js ?? throw new InvalidOperationException("not connected");
-        var subject = _subjects[job.Endpoint];
-        var headers = new NatsHeaders
+        Held.Clear();
+        var entries = await NatsRosterReader.ReadLastAsync(js, _opts.Stream, NatsSubjects.RosterFilter(_opts.SubjectPrefix, _node), cancellationToken);
+        foreach (var entry in entries)
         {
-            ["Nats-Msg-Id"] = string.Create(CultureInfo.InvariantCulture, $"{_node}-{_instance}-{job.Endpoint}-{job.Version}"),
-        };
+            Held.Add(entry.Subject, entry.Subject[(entry.Subject.LastIndexOf('.') + 1)..], entry.IsDelete ? null : entry.Body);
+        }
 
-        byte[] body;
+        foreach (var stray in Held.Strays)
+        {
+            _log.LogWarning("nats: deleting {Subject}: in the stream under this node's roster, but no endpoint", stray);
+            await PublishDeleteAsync(stray, $"{_node}-{_instance}-stray-{stray}", cancellationToken);
+        }
+    }
+
+    public override async Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    {
+        byte[] body = [];
         if (job.State.IsOccupied)
         {
             var payload = new ArrayBufferWriter<byte>(256);
             RosterPayload.Write(payload, _opts.Format, _node, job.Endpoint, job.State);
-            body = payload.WrittenMemory.ToArray();
-            headers["Content-Type"] = RosterPayload.ContentType(_opts.Format);
+            body = payload.WrittenSpan.ToArray();
         }
-        else
+
+        if (job.BrokerStateUnknown && Held.Holds(job.Endpoint, body))
         {
-            // After a reconnect the stream may already say "deleted" (or hold nothing): writing
-            // another delete would only wake every watcher for nothing.
-            if (job.BrokerStateUnknown && await IsAbsentOrDeletedAsync(subject, cancellationToken))
-            {
-                return;
-            }
-
-            body = [];
-            headers["KV-Operation"] = "DEL";
+            return false;
         }
 
-        var ack = await js.PublishAsync(subject, body, headers: headers, cancellationToken: cancellationToken);
+        // Message ids are unique per bridge run, endpoint and outbox version: a retry of the same
+        // publish is deduplicated by the stream, a new state never is.
+        var msgId = string.Create(CultureInfo.InvariantCulture, $"{_node}-{_instance}-{job.Endpoint}-{job.Version}");
+        if (body.Length == 0)
+        {
+            await PublishDeleteAsync(_subjects[job.Endpoint], msgId, cancellationToken);
+            return true;
+        }
+
+        var headers = new NatsHeaders
+        {
+            ["Content-Type"] = RosterPayload.ContentType(_opts.Format),
+            ["Nats-Msg-Id"] = msgId,
+        };
+        var ack = await _js!.PublishAsync(_subjects[job.Endpoint], body, headers: headers, cancellationToken: cancellationToken);
         ack.EnsureSuccess();
+        return true;
     }
 
     /// <summary>Says <c>offline</c> and stops answering status requests.</summary>
@@ -217,20 +238,12 @@ internal sealed class NatsSink : RosterSink
         return stream;
     }
 
-    private async Task<bool> IsAbsentOrDeletedAsync(string subject, CancellationToken cancellationToken)
+    /// <summary>An empty message marked as a KV bucket marks a delete.</summary>
+    private async Task PublishDeleteAsync(string subject, string msgId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await _stream!.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
-            var headers = response.Message.Hdrs is { Length: > 0 } encoded
-                ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded))
-                : string.Empty;
-            return NatsRosterReader.IsDeleteMarker(headers);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.NoMessageFound)
-        {
-            return true;
-        }
+        var headers = new NatsHeaders { ["KV-Operation"] = "DEL", ["Nats-Msg-Id"] = msgId };
+        var ack = await _js!.PublishAsync(subject, Array.Empty<byte>(), headers: headers, cancellationToken: cancellationToken);
+        ack.EnsureSuccess();
     }
 
     private ValueTask OnDisconnectedAsync(object? sender, NatsEventArgs args)
@@ -248,7 +261,6 @@ internal sealed class NatsSink : RosterSink
         var connection = _connection;
         _connection = null;
         _js = null;
-        _stream = null;
         if (connection is not null)
         {
             connection.ConnectionDisconnected -= OnDisconnectedAsync;

@@ -10,14 +10,30 @@ internal abstract class RosterSink : IAsyncDisposable
     public abstract string Target { get; }
 
     /// <summary>
-    /// Connects (or waits for the client's own reconnect) and readies the broker. Returns a token
-    /// that is cancelled when this connection is lost.
+    /// Connects, unless the current connection is still up (or waits for the client's own
+    /// reconnect), and readies the broker. Returns a token cancelled when the connection is lost.
     /// </summary>
     /// <exception cref="SinkConfigException">The broker holds something the bridge must not change.</exception>
     public abstract Task<CancellationToken> ConnectAsync(CancellationToken cancellationToken);
 
-    /// <summary>Publishes one slot's state; returns when the broker acknowledged it, throws otherwise.</summary>
-    public abstract Task PublishAsync(PublishJob job, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads back what the broker holds under this node into <see cref="Held"/>, and clears entries
+    /// under the node's names that are no endpoint at all.
+    /// </summary>
+    public abstract Task ReadBackAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes one slot's state and returns when the broker acknowledged it, or at once when the
+    /// job's broker state is unknown and <see cref="Held"/> shows the broker holds it already.
+    /// Returns whether a message was sent; throws when the broker did not acknowledge.
+    /// </summary>
+    public abstract Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>What the broker held at the last read-back.</summary>
+    protected BrokerSnapshot Held { get; } = new();
+
+    /// <summary>The number of entries the last read-back found.</summary>
+    public int HeldCount => Held.Count;
 }

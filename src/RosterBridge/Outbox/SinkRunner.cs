@@ -5,9 +5,10 @@ using RosterBridge.Reconnect;
 namespace RosterBridge.Outbox;
 
 /// <summary>
-/// Keeps one sink caught up with its outbox: connects with backoff, republishes every slot after
-/// each (re)connect, publishes up to <c>maxInFlight</c> slots at once, and treats any failed or
-/// timed-out publish as a lost connection.
+/// Keeps one sink caught up with its outbox. Each session starts by reading back what the broker
+/// holds, then publishes every slot that differs, up to <c>maxInFlight</c> slots at once. A failed
+/// or timed-out publish counts as a lost connection: reconnect with backoff, and a new session.
+/// A sweep (after each daemon SYNC) starts a new session on the same connection.
 /// </summary>
 internal sealed class SinkRunner
 {
@@ -17,8 +18,11 @@ internal sealed class SinkRunner
     private readonly Backoff _backoff;
     private readonly ILogger _log;
     private long _published;
+    private long _sent;
     private long _failedPublishes;
+    private long _sessions;
     private volatile bool _connected;
+    private volatile CancellationTokenSource? _taking;
 
     public SinkRunner(RosterSink sink, SinkOutbox outbox, int maxInFlight, TimeSpan publishTimeout, ReconnectOpts reconnect, ILogger log)
     {
@@ -36,10 +40,22 @@ internal sealed class SinkRunner
 
     public bool IsConnected => _connected;
 
-    /// <summary>Publishes the broker acknowledged.</summary>
+    /// <summary>Publishes the broker acknowledged (or found it held already).</summary>
     public long Published => Interlocked.Read(ref _published);
 
+    /// <summary>Messages actually sent to the broker (a slot the broker held already is not sent).</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
     public long FailedPublishes => Interlocked.Read(ref _failedPublishes);
+
+    /// <summary>Sessions started: connects, reconnects and sweeps.</summary>
+    public long Sessions => Interlocked.Read(ref _sessions);
+
+    /// <summary>
+    /// Reads the broker back and publishes what differs from the roster, after the publishes in
+    /// flight end. Called after each daemon SYNC: the broker may hold what the daemon no longer has.
+    /// </summary>
+    public void RequestSweep() => _taking?.Cancel();
 
     /// <summary>Runs until cancelled; throws <see cref="SinkConfigException"/> when the broker is set up wrong.</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -50,6 +66,9 @@ internal sealed class SinkRunner
             try
             {
                 lost = await _sink.ConnectAsync(stop);
+                using var readBackTimeout = CancellationTokenSource.CreateLinkedTokenSource(stop, lost);
+                readBackTimeout.CancelAfter(_publishTimeout);
+                await _sink.ReadBackAsync(readBackTimeout.Token);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -61,7 +80,8 @@ internal sealed class SinkRunner
             }
             catch (Exception ex)
             {
-                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, ex.Message);
+                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}",
+                    Name, _sink.Target, ex is OperationCanceledException ? "no answer in time" : ex.Message);
                 if (!await DelayAsync(stop))
                 {
                     return;
@@ -70,12 +90,17 @@ internal sealed class SinkRunner
                 continue;
             }
 
-            _log.LogInformation("{Sink} {Target}: connected; publishing every slot", Name, _sink.Target);
+            _log.LogDebug("{Sink} {Target}: session started; the broker holds {Held} entries of this node", Name, _sink.Target, _sink.HeldCount);
             var acknowledgedBefore = Published;
-            await RunSessionAsync(lost, stop);
+            var swept = await RunSessionAsync(lost, stop);
             if (stop.IsCancellationRequested)
             {
                 return;
+            }
+
+            if (swept)
+            {
+                continue; // same connection, fresh read-back
             }
 
             // A connection that acknowledged nothing does not earn a fresh backoff: a broker that
@@ -93,37 +118,45 @@ internal sealed class SinkRunner
         }
     }
 
-    private async Task RunSessionAsync(CancellationToken lost, CancellationToken stop)
+    /// <summary>Returns true when the session ended for a sweep, false when the connection was lost.</summary>
+    private async Task<bool> RunSessionAsync(CancellationToken lost, CancellationToken stop)
     {
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(lost, stop);
+        // Two tokens: "publishing" aborts publishes in flight (connection lost, stop); "taking" only
+        // stops taking new jobs, so that a sweep lets the publishes in flight finish.
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(lost, stop);
+        using var taking = CancellationTokenSource.CreateLinkedTokenSource(publishing.Token);
+        Interlocked.Increment(ref _sessions);
         Outbox.BrokerStateLost();
+        _taking = taking;
         _connected = true;
         try
         {
             var workers = new Task[_maxInFlight];
             for (var i = 0; i < workers.Length; i++)
             {
-                workers[i] = PublishLoopAsync(session);
+                workers[i] = PublishLoopAsync(publishing, taking.Token);
             }
 
-            // Every publish of this session has ended before the next one starts, so no late
+            // Every publish of this session has ended before the next session starts, so no late
             // acknowledgement can mark a slot published on a broker that has since lost it.
             await Task.WhenAll(workers);
+            return !publishing.IsCancellationRequested;
         }
         finally
         {
-            _connected = false;
+            _taking = null;
+            _connected = !publishing.IsCancellationRequested;
         }
     }
 
-    private async Task PublishLoopAsync(CancellationTokenSource session)
+    private async Task PublishLoopAsync(CancellationTokenSource publishing, CancellationToken taking)
     {
         while (true)
         {
             PublishJob job;
             try
             {
-                job = await Outbox.TakeAsync(session.Token);
+                job = await Outbox.TakeAsync(taking);
             }
             catch (OperationCanceledException)
             {
@@ -133,20 +166,24 @@ internal sealed class SinkRunner
             var acknowledged = false;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(publishing.Token);
                 timeout.CancelAfter(_publishTimeout);
-                await _sink.PublishAsync(job, timeout.Token);
+                if (await _sink.PublishAsync(job, timeout.Token))
+                {
+                    Interlocked.Increment(ref _sent);
+                }
+
                 acknowledged = true;
                 Interlocked.Increment(ref _published);
             }
             catch (Exception ex)
             {
                 Interlocked.Increment(ref _failedPublishes);
-                if (!session.IsCancellationRequested)
+                if (!publishing.IsCancellationRequested)
                 {
                     _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}",
                         Name, _sink.Target, job.Endpoint, ex is OperationCanceledException ? $"no acknowledgement within {_publishTimeout.TotalSeconds:F0} s" : ex.Message);
-                    await session.CancelAsync();
+                    await publishing.CancelAsync();
                 }
             }
             finally

@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace RosterBridge.Mqtt;
+
+/// <summary>Reads the retained messages under a topic filter with an already connected client.</summary>
+internal static class RetainedMessages
+{
+    /// <summary>Topic → payload of every non-empty retained message matching <paramref name="filter"/>.</summary>
+    /// <remarks>
+    /// MQTT has no "end of retained messages". A broker sends a subscription's retained messages
+    /// before anything published after the subscription, so a message of our own on
+    /// <paramref name="probeTopic"/>, published after subscribing, arrives after the last of them.
+    /// </remarks>
+    public static async Task<IReadOnlyDictionary<string, byte[]>> ReadAsync(
+        IMqttClient client, string filter, string probeTopic, CancellationToken cancellationToken)
+    {
+        var retained = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        var probeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task OnMessage(MqttApplicationMessageReceivedEventArgs args)
+        {
+            var message = args.ApplicationMessage;
+            if (message.Topic == probeTopic)
+            {
+                probeSeen.TrySetResult();
+            }
+            else if (message.Retain && message.Payload.Length > 0)
+            {
+                retained[message.Topic] = message.Payload.ToArray();
+            }
+
+            return Task.CompletedTask;
+        }
+
+        client.ApplicationMessageReceivedAsync += OnMessage;
+        try
+        {
+            await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
+            await client.SubscribeAsync(probeTopic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
+            await client.PublishAsync(
+                new MqttApplicationMessageBuilder().WithTopic(probeTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                cancellationToken);
+            await probeSeen.Task.WaitAsync(cancellationToken);
+            await client.UnsubscribeAsync(
+                new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).WithTopicFilter(probeTopic).Build(),
+                cancellationToken);
+        }
+        finally
+        {
+            client.ApplicationMessageReceivedAsync -= OnMessage;
+        }
+
+        return retained;
+    }
+}
