@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The project's test command: runs every test project of RosterBridge.sln, the integration
+# tests against real brokers (mosquitto, nats-server) in containers through Testcontainers.
+#
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Brokers]
+#
+# On a machine without a Docker engine (this project's dev and CI machines: Debian, root) it
+#   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get),
+#   2. sources scripts/podman-service.sh: local broker images, a Podman API service on
+#      .run/podman.sock, and the environment Testcontainers needs,
+# and with a reachable Docker engine (or DOCKER_HOST set) it uses that and the official images.
+# Then it runs `dotnet test RosterBridge.sln -c Release --logger trx`, sums the counters of
+# the TRX files and prints, as its last line, "N passed, N failed". It exits non-zero if
+# dotnet test failed, a test failed, or no test ran.
+#
+# Settings: ROSTERBRIDGE_TEST_RESULTS_DIR (default artifacts/test-results; emptied first),
+# ROSTERBRIDGE_TEST_TIMEOUT_MINUTES (default 60), ROSTERBRIDGE_KEEP_PODMAN=1 (leave a Podman
+# service this script started running), and those of scripts/podman-service.sh.
+set -euo pipefail
+
+# shellcheck disable=SC2034 # read by rb_log in lib/common.sh
+RB_LOG_TAG="test"
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$ROSTERBRIDGE_ROOT"
+
+started_at=$SECONDS
+results_dir="${ROSTERBRIDGE_TEST_RESULTS_DIR:-$ROSTERBRIDGE_ROOT/artifacts/test-results}"
+timeout_minutes="${ROSTERBRIDGE_TEST_TIMEOUT_MINUTES:-60}"
+export ROSTERBRIDGE_TEST_RUN_ID="${ROSTERBRIDGE_TEST_RUN_ID:-$(date +%Y%m%d%H%M%S)-$$}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+command -v dotnet >/dev/null || { rb_die "dotnet is not on PATH"; exit 1; }
+
+# --- 1. what the container set-up needs ------------------------------------------------
+engine="${ROSTERBRIDGE_TEST_ENGINE:-auto}"
+use_podman=1
+if [ "$engine" = docker ]; then
+    use_podman=0
+elif [ "$engine" = auto ]; then
+    if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$ROSTERBRIDGE_RUN_DIR/podman.sock" ]; then
+        use_podman=0
+    elif [ -z "${DOCKER_HOST:-}" ] && rb_docker_engine_reachable; then
+        use_podman=0
+    fi
+fi
+if [ "$use_podman" = 1 ]; then
+    rb_apt_ensure podman runc mosquitto nats-server curl util-linux
+fi
+
+# --- 2. container engine ----------------------------------------------------------------
+cleaned_up=0
+cleanup() {
+    [ "$cleaned_up" = 1 ] && return 0
+    cleaned_up=1
+    if [ "$use_podman" = 1 ] && command -v podman >/dev/null; then
+        # Containers a crashed test host left behind (Ryuk, which would remove them, is off).
+        local left
+        left="$(podman ps -aq --filter "label=org.rosterbridge.test-run=$ROSTERBRIDGE_TEST_RUN_ID" 2>/dev/null || true)"
+        if [ -n "$left" ]; then
+            rb_log "removing containers left by this run: $(echo "$left" | tr '\n' ' ')"
+            # shellcheck disable=SC2086
+            podman rm -f -t 2 $left >/dev/null 2>&1 || true
+        fi
+    fi
+    if [ "${ROSTERBRIDGE_PODMAN_SERVICE_STARTED:-}" = 1 ] && [ "${ROSTERBRIDGE_KEEP_PODMAN:-}" != 1 ]; then
+        bash "$ROSTERBRIDGE_ROOT/scripts/podman-service.sh" --stop || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$use_podman" = 1 ]; then
+    # shellcheck source=podman-service.sh
+    . "$ROSTERBRIDGE_ROOT/scripts/podman-service.sh"
+else
+    rb_log "using the Docker engine at ${DOCKER_HOST:-the default socket}; images are pulled"
+fi
+
+# --- 3. tests ---------------------------------------------------------------------------
+rm -rf "$results_dir"
+mkdir -p "$results_dir"
+rb_log "dotnet test RosterBridge.sln (results in $results_dir, run id $ROSTERBRIDGE_TEST_RUN_ID)"
+test_rc=0
+timeout --kill-after=60 "$((timeout_minutes * 60))" \
+    dotnet test RosterBridge.sln -c Release --logger trx --results-directory "$results_dir" "$@" \
+    || test_rc=$?
+if [ "$test_rc" = 124 ] || [ "$test_rc" = 137 ]; then
+    rb_log "dotnet test did not finish within $timeout_minutes minutes"
+fi
+
+cleanup
+
+# --- 4. summary (the last line) ---------------------------------------------------------
+# Sums the <Counters .../> element of each TRX file; "failed" counts error, timeout and
+# aborted results too. A TRX file without it counts as one failure.
+counter() { # counter NAME ELEMENT -> the attribute's value, 0 if absent
+    if [[ "$2" =~ [[:space:]]$1=\"([0-9]+)\" ]]; then echo "${BASH_REMATCH[1]}"; else echo 0; fi
+}
+trx_files=0 total=0 passed=0 failed=0
+while IFS= read -r -d '' trx; do
+    trx_files=$((trx_files + 1))
+    element="$(grep -o '<Counters [^>]*>' "$trx" | head -n1 || true)"
+    if [ -z "$element" ]; then
+        rb_log "no <Counters> element in $trx"
+        failed=$((failed + 1))
+        continue
+    fi
+    total=$((total + $(counter total "$element")))
+    passed=$((passed + $(counter passed "$element")))
+    failed=$((failed + $(counter failed "$element") + $(counter error "$element") \
+        + $(counter timeout "$element") + $(counter aborted "$element")))
+done < <(find "$results_dir" -name '*.trx' -type f -print0)
+
+# A test project that ran leaves a TRX file; fewer files than test projects means lost results.
+expected_trx=0
+while read -r project; do
+    if grep -qE '<IsTestProject>true|Microsoft\.NET\.Test\.Sdk' "$project" 2>/dev/null; then
+        expected_trx=$((expected_trx + 1))
+    fi
+done < <(sed -nE 's/^Project\([^)]*\) = "[^"]*", "([^"]*\.csproj)".*/\1/p' RosterBridge.sln | tr '\134' '/')
+
+elapsed=$((SECONDS - started_at))
+rb_log "$trx_files TRX file(s), $total test(s); dotnet test exit code $test_rc; ${elapsed}s in all"
+status=0
+if [ "$test_rc" != 0 ]; then
+    rb_log "FAILED: dotnet test exited with $test_rc"
+    status=1
+fi
+if [ "$failed" != 0 ]; then
+    rb_log "FAILED: $failed test(s) failed"
+    status=1
+fi
+if [ "$test_rc" = 0 ] && [ "$trx_files" -lt "$expected_trx" ]; then
+    rb_log "FAILED: $expected_trx test projects but only $trx_files TRX file(s) in $results_dir"
+    status=1
+fi
+if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then
+    rb_log "FAILED: no test ran"
+    status=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
