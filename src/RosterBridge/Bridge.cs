@@ -122,9 +122,9 @@ internal sealed class Bridge : IAsyncDisposable
         {
             try
             {
-                await _mqtt.GoOfflineAsync(timeout.Token);
+                await _mqtt.GoOfflineAsync(timeout.Token).WaitAsync(within);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
             {
                 _log.LogWarning("mqtt: could not say offline before stopping: {Error}", ex.Message);
             }
@@ -134,9 +134,9 @@ internal sealed class Bridge : IAsyncDisposable
         {
             try
             {
-                await _nats.GoOfflineAsync(timeout.Token);
+                await _nats.GoOfflineAsync(timeout.Token).WaitAsync(within);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or NATS.Client.Core.NatsException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or NATS.Client.Core.NatsException)
             {
                 _log.LogWarning("nats: could not say offline before stopping: {Error}", ex.Message);
             }

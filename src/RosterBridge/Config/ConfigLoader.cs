@@ -59,7 +59,7 @@ internal static class ConfigLoader
             .Build();
 
         // The file is named by --config or ROSTERBRIDGE_CONFIG; a missing default file is fine.
-        var explicitFile = overrides["Config"];
+        var explicitFile = string.IsNullOrWhiteSpace(overrides["Config"]) ? null : overrides["Config"];
         var file = explicitFile ?? Path.Combine(defaultConfigDirectory, DefaultFileName);
         if (explicitFile is not null && !File.Exists(explicitFile))
         {

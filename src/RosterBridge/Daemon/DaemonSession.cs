@@ -80,6 +80,15 @@ internal sealed class DaemonSession
             return FrameOutcome.DaemonError;
         }
 
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(payload[VmsigWire.HelloVersionOffset..]);
+        if (version != VmsigWire.ProtocolVersion)
+        {
+            // The daemon answered HELLO version 1 with another version instead of refusing: go on,
+            // since every layout this bridge reads is version 1's, but say so.
+            _badInput.Warn(string.Create(CultureInfo.InvariantCulture,
+                $"the daemon's WELCOME says protocol version {version}; this bridge speaks {VmsigWire.ProtocolVersion}"));
+        }
+
         SessionId = BinaryPrimitives.ReadUInt64LittleEndian(payload[VmsigWire.WelcomeSessionIdOffset..]);
         Phase = SessionPhase.Replaying;
         _feed.BeginReplay();

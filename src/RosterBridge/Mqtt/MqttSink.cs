@@ -84,7 +84,8 @@ internal sealed class MqttSink : RosterSink
         _connection = connection;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_opts.PublishTimeout);
-        var result = await client.ConnectAsync(options.Build(), timeout.Token);
+        // MQTTnet may not honour the token while it waits for CONNACK from a broker that hangs.
+        var result = await client.ConnectAsync(options.Build(), timeout.Token).WaitAsync(timeout.Token);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
@@ -142,6 +143,8 @@ internal sealed class MqttSink : RosterSink
         }
     }
 
+    public override Task DisconnectAsync() => DropClientAsync();
+
     public override async ValueTask DisposeAsync() => await DropClientAsync();
 
     private async Task PublishRetainedAsync(string topic, byte[] payload, string? contentType, CancellationToken cancellationToken)
@@ -157,7 +160,7 @@ internal sealed class MqttSink : RosterSink
             message = message.WithContentType(contentType);
         }
 
-        var result = await client.PublishAsync(message.Build(), cancellationToken);
+        var result = await client.PublishAsync(message.Build(), cancellationToken).WaitAsync(cancellationToken);
         if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
         {
             throw new InvalidOperationException($"the broker did not accept {topic}: {result.ReasonCode} {result.ReasonString}");
@@ -181,7 +184,7 @@ internal sealed class MqttSink : RosterSink
             if (client.IsConnected)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+                await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).WaitAsync(timeout.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)

@@ -24,6 +24,8 @@ internal sealed class NatsSink : RosterSink
 {
     private readonly NatsSinkOpts _opts;
     private readonly string _node;
+    private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(2);
+
     private static readonly byte[] Online = Encoding.ASCII.GetBytes("online");
     private static readonly byte[] Offline = Encoding.ASCII.GetBytes("offline");
 
@@ -78,6 +80,7 @@ internal sealed class NatsSink : RosterSink
                 ConnectTimeout = _opts.PublishTimeout,
                 RequestTimeout = _opts.PublishTimeout,
                 MaxReconnectRetry = -1,
+                PublishTimeoutOnDisconnected = true,
             });
             connection.ConnectionDisconnected += OnDisconnectedAsync;
             _connection = connection;
@@ -163,6 +166,8 @@ internal sealed class NatsSink : RosterSink
             await connection.PingAsync(cancellationToken); // the publish has reached the server
         }
     }
+
+    public override Task DisconnectAsync() => DropConnectionAsync();
 
     public override async ValueTask DisposeAsync() => await DropConnectionAsync();
 
@@ -264,7 +269,15 @@ internal sealed class NatsSink : RosterSink
         if (connection is not null)
         {
             connection.ConnectionDisconnected -= OnDisconnectedAsync;
-            await connection.DisposeAsync();
+            try
+            {
+                // Disposing waits for the socket; a server that hangs (frozen, black-holed) must not hang us.
+                await Task.Run(() => connection.DisposeAsync().AsTask()).WaitAsync(DisposeTimeout);
+            }
+            catch (TimeoutException)
+            {
+                _log.LogDebug("nats: the old connection is still closing; going on without it");
+            }
         }
     }
 }

@@ -29,6 +29,9 @@ internal abstract class RosterSink : IAsyncDisposable
     /// </summary>
     public abstract Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken);
 
+    /// <summary>Drops the current connection, so that nothing still pending on it can complete later.</summary>
+    public abstract Task DisconnectAsync();
+
     public abstract ValueTask DisposeAsync();
 
     /// <summary>What the broker held at the last read-back.</summary>

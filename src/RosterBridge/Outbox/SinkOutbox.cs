@@ -20,6 +20,8 @@ internal sealed class SinkOutbox
     private ulong _queued;
     private ulong _inFlight;
     private ulong _brokerUnknown = RosterTable.AllSlots;
+    private long _session;
+    private bool _offered;
 
     // Holds each slot at most once (the _queued mask), so 64 places never fill up.
     private readonly Channel<int> _ready = Channel.CreateBounded<int>(new BoundedChannelOptions(SlotCount)
@@ -56,7 +58,7 @@ internal sealed class SinkOutbox
         {
             lock (_gate)
             {
-                return _desiredVersion[0] != 0 && _desiredVersion.AsSpan().SequenceEqual(_ackedVersion);
+                return _offered && _desiredVersion.AsSpan().SequenceEqual(_ackedVersion);
             }
         }
     }
@@ -68,6 +70,7 @@ internal sealed class SinkOutbox
         {
             _desired[endpoint] = state;
             _desiredVersion[endpoint]++;
+            _offered = true;
             EnqueueIfIdle(endpoint);
         }
     }
@@ -80,6 +83,10 @@ internal sealed class SinkOutbox
     {
         lock (_gate)
         {
+            // Publishes still in flight belong to the lost connection: whatever becomes of them
+            // acknowledges nothing, and their slots may be published again at once.
+            _session++;
+            _inFlight = 0;
             _brokerUnknown = RosterTable.AllSlots;
             for (var i = 0; i < SlotCount; i++)
             {
@@ -122,13 +129,19 @@ internal sealed class SinkOutbox
 
     /// <summary>
     /// The publish of <paramref name="job"/> ended. A newer state that arrived meanwhile, or a
-    /// failed publish, queues the slot again.
+    /// failed publish, queues the slot again. A job from before the last <see cref="BrokerStateLost"/>
+    /// changes nothing.
     /// </summary>
     public void Complete(in PublishJob job, bool acknowledged)
     {
         var bit = 1UL << job.Endpoint;
         lock (_gate)
         {
+            if (job.Session != _session)
+            {
+                return;
+            }
+
             _inFlight &= ~bit;
             if (acknowledged && job.Version > _ackedVersion[job.Endpoint])
             {
@@ -153,7 +166,7 @@ internal sealed class SinkOutbox
             }
 
             _inFlight |= bit;
-            job = new PublishJob(endpoint, _desired[endpoint], _desiredVersion[endpoint], (_brokerUnknown & bit) != 0);
+            job = new PublishJob(endpoint, _desired[endpoint], _desiredVersion[endpoint], (_brokerUnknown & bit) != 0, _session);
             return true;
         }
     }

@@ -65,10 +65,9 @@ internal sealed class SinkRunner
             CancellationToken lost;
             try
             {
-                lost = await _sink.ConnectAsync(stop);
-                using var readBackTimeout = CancellationTokenSource.CreateLinkedTokenSource(stop, lost);
-                readBackTimeout.CancelAfter(_publishTimeout);
-                await _sink.ReadBackAsync(readBackTimeout.Token);
+                lost = await BoundedAsync(_sink.ConnectAsync, stop);
+                using var lostOrStop = CancellationTokenSource.CreateLinkedTokenSource(stop, lost);
+                await BoundedAsync(async token => { await _sink.ReadBackAsync(token); return true; }, lostOrStop.Token);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -137,9 +136,15 @@ internal sealed class SinkRunner
                 workers[i] = PublishLoopAsync(publishing, taking.Token);
             }
 
-            // Every publish of this session has ended before the next session starts, so no late
-            // acknowledgement can mark a slot published on a broker that has since lost it.
-            await Task.WhenAll(workers);
+            var all = Task.WhenAll(workers);
+            await all; // workers end on their own once "taking" or "publishing" is cancelled
+            if (lost.IsCancellationRequested || (publishing.IsCancellationRequested && !stop.IsCancellationRequested))
+            {
+                // Whatever is still pending on this connection must never land after what the next
+                // session publishes: the connection goes, with everything queued in it.
+                await _sink.DisconnectAsync();
+            }
+
             return !publishing.IsCancellationRequested;
         }
         finally
@@ -151,7 +156,9 @@ internal sealed class SinkRunner
 
     private async Task PublishLoopAsync(CancellationTokenSource publishing, CancellationToken taking)
     {
-        while (true)
+        // The flag is checked, not only the token awaited: while Cancel() runs its callbacks, a
+        // worker resumed by one of them must not take another job before "taking" is cancelled too.
+        while (!publishing.IsCancellationRequested)
         {
             PublishJob job;
             try
@@ -163,12 +170,16 @@ internal sealed class SinkRunner
                 return;
             }
 
+            if (publishing.IsCancellationRequested)
+            {
+                Outbox.Complete(job, acknowledged: false);
+                return;
+            }
+
             var acknowledged = false;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(publishing.Token);
-                timeout.CancelAfter(_publishTimeout);
-                if (await _sink.PublishAsync(job, timeout.Token))
+                if (await BoundedAsync(token => _sink.PublishAsync(job, token), publishing.Token))
                 {
                     Interlocked.Increment(ref _sent);
                 }
@@ -183,7 +194,7 @@ internal sealed class SinkRunner
                 {
                     _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}",
                         Name, _sink.Target, job.Endpoint, ex is OperationCanceledException ? $"no acknowledgement within {_publishTimeout.TotalSeconds:F0} s" : ex.Message);
-                    await publishing.CancelAsync();
+                    publishing.Cancel();
                 }
             }
             finally
@@ -191,6 +202,22 @@ internal sealed class SinkRunner
                 Outbox.Complete(job, acknowledged);
             }
         }
+    }
+
+    /// <summary>
+    /// Runs a client-library call with a token of its own that only its time limit cancels, and
+    /// stops waiting for it when <paramref name="cancellationToken"/> is cancelled. Cancelling our
+    /// tokens then never runs the libraries' cancellation callbacks, which can block on a hung socket.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var timeout = new CancellationTokenSource(_publishTimeout);
+
+        // On the thread pool: a client library that blocks (a lock held by its hung writer) blocks
+        // a pool thread for a while, never this loop.
+        var task = Task.Run(() => call(timeout.Token), CancellationToken.None);
+        _ = task.ContinueWith(_ => timeout.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return await task.WaitAsync(cancellationToken);
     }
 
     private async Task<bool> DelayAsync(CancellationToken stop)

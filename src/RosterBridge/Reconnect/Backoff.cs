@@ -32,7 +32,8 @@ internal sealed class Backoff
             _failures++;
         }
 
-        return ceiling / 2 + ceiling / 2 * _random.NextDouble();
+        var half = ceiling.Ticks / 2;
+        return TimeSpan.FromTicks(half + (long)((ceiling.Ticks - half) * _random.NextDouble()));
     }
 
     /// <summary>A success: the next failure starts again from the initial delay.</summary>
@@ -44,7 +45,7 @@ internal sealed class Backoff
         var ticks = _initial.Ticks;
         for (var i = 0; i < failures && ticks < _max.Ticks; i++)
         {
-            ticks *= 2;
+            ticks = ticks > _max.Ticks / 2 ? _max.Ticks : ticks * 2;
         }
 
         return TimeSpan.FromTicks(Math.Min(ticks, _max.Ticks));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace RosterBridge.Roster;
@@ -26,14 +27,12 @@ internal static class RosterName
         // A sequence is at most 4 bytes, so its lead byte is within the last 3 when it is incomplete.
         for (var back = 1; back <= Math.Min(3, name.Length); back++)
         {
-            var b = name[^back];
-            if ((b & 0xC0) == 0x80)
+            if ((name[^back] & 0xC0) != 0x80)
             {
-                continue; // a continuation byte: keep looking for the lead
+                // The last byte that is no continuation: a cut sequence only when it and what follows
+                // are a valid start that needs more bytes; anything else is invalid, not cut.
+                return Rune.DecodeFromUtf8(name[^back..], out _, out _) == OperationStatus.NeedMoreData ? back : 0;
             }
-
-            var needed = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
-            return needed > back ? back : 0;
         }
 
         return 0;

@@ -22,6 +22,22 @@ public sealed class ExpectedRoster
         return this;
     }
 
+    /// <summary>The daemon's roster as a late subscriber must see it (names as the bridge publishes them).</summary>
+    internal static ExpectedRoster From(string node, IReadOnlyList<RosterBridge.Simulate.RosterSlot?> snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var expected = new ExpectedRoster(node);
+        for (var endpoint = 0; endpoint < snapshot.Count; endpoint++)
+        {
+            if (snapshot[endpoint] is { } slot)
+            {
+                expected.Set(endpoint, slot.Vmid, slot.WireName, slot.State);
+            }
+        }
+
+        return expected;
+    }
+
     public ExpectedRoster Vacate(int endpoint)
     {
         _slots.Remove(endpoint);
