@@ -1,5 +1,4 @@
 using System.Text;
-using MessagePack;
 using RosterBridge.Config;
 using RosterBridge.Mqtt;
 using RosterBridge.Nats;
@@ -75,9 +74,9 @@ internal static class ShowCommand
         {
             try
             {
-                return MessagePackSerializer.ConvertToJson(payload);
+                return MessagePackJson.Convert(payload);
             }
-            catch (MessagePackSerializationException)
+            catch (FormatException)
             {
                 // Not MessagePack after all (another writer, or another format setting): show it as text.
             }

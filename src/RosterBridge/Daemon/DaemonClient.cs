@@ -26,6 +26,7 @@ internal sealed class DaemonClient
     private readonly RateLimitedLog _badInput;
     private readonly Backoff _backoff;
     private readonly Action _onSynced;
+    private readonly byte[] _straddling = new byte[VmsigWire.MaxFrameLength]; // a frame across two pipe segments
     private ulong? _lastSessionId;
 
     /// <param name="onSynced">Called after each SYNC, once the replay is the roster.</param>
@@ -59,6 +60,10 @@ internal sealed class DaemonClient
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
             {
                 _log.LogError("may not open the daemon socket {Endpoint}: permission denied (add this user to the socket's group)", _endpoint);
+            }
+            catch (SocketException ex) when (_endpoint.IsUnix && !File.Exists(_endpoint.Address))
+            {
+                _log.LogWarning("daemon socket {Path} does not exist (is the daemon running? is the path right?): {Error}", _endpoint.Address, ex.Message);
             }
             catch (SocketException ex)
             {
@@ -168,38 +173,58 @@ internal sealed class DaemonClient
     }
 
     /// <summary>Handles every whole frame in the buffer; stops early at SYNC or an error.</summary>
-    private static FrameOutcome HandleFrames(DaemonSession session, ref ReadOnlySequence<byte> buffer)
+    private FrameOutcome HandleFrames(DaemonSession session, ref ReadOnlySequence<byte> buffer)
     {
-        Span<byte> copy = stackalloc byte[VmsigWire.MaxFrameLength];
+        var copy = _straddling;
         while (true)
         {
-            switch (FrameReader.TryRead(ref buffer, out var body, out var length))
+            // Every whole frame in the first segment is cut as a span, and the sequence is advanced
+            // once: slicing a ReadOnlySequence per frame costs more than decoding the frame.
+            var span = buffer.FirstSpan;
+            var start = span.Length;
+            var outcome = FrameOutcome.Continue;
+            FrameParseResult cut;
+            uint length;
+            while ((cut = FrameReader.TryRead(ref span, out var body, out length)) == FrameParseResult.Frame)
+            {
+                outcome = session.Handle(body);
+                if (outcome != FrameOutcome.Continue)
+                {
+                    break;
+                }
+            }
+
+            buffer = buffer.Slice(start - span.Length);
+            if (outcome != FrameOutcome.Continue)
+            {
+                return outcome;
+            }
+
+            if (cut == FrameParseResult.InvalidLength)
+            {
+                return RejectLength(session, length);
+            }
+
+            // The first segment ends inside a frame: that frame straddles segments (or is incomplete).
+            switch (FrameReader.TryRead(ref buffer, out var straddling, out length))
             {
                 case FrameParseResult.NeedMoreData:
                     return FrameOutcome.Continue;
                 case FrameParseResult.InvalidLength:
-                    session.Reject($"frame length {length} is outside {VmsigWire.MinFrameLength}..{VmsigWire.MaxFrameLength}");
-                    return FrameOutcome.ProtocolError;
+                    return RejectLength(session, length);
             }
 
-            scoped ReadOnlySpan<byte> bytes;
-            if (body.IsSingleSegment)
-            {
-                bytes = body.FirstSpan;
-            }
-            else
-            {
-                body.CopyTo(copy);
-                bytes = copy[..(int)body.Length];
-            }
-
-            var outcome = session.Handle(bytes);
+            straddling.CopyTo(copy);
+            outcome = session.Handle(copy.AsSpan(0, (int)straddling.Length));
             if (outcome != FrameOutcome.Continue)
             {
                 return outcome;
             }
         }
     }
+
+    private static FrameOutcome RejectLength(DaemonSession session, uint length) =>
+        session.Reject($"frame length {length} is outside {VmsigWire.MinFrameLength}..{VmsigWire.MaxFrameLength}");
 
     private void OnSynced(DaemonSession session)
     {

@@ -44,4 +44,37 @@ internal static class FrameReader
         buffer = buffer.Slice(frameLength);
         return FrameParseResult.Frame;
     }
+
+    /// <summary>
+    /// Takes one frame off the front of a contiguous span: on <see cref="FrameParseResult.Frame"/>,
+    /// <paramref name="body"/> is the frame body and <paramref name="span"/> is advanced past it.
+    /// </summary>
+    public static FrameParseResult TryRead(
+        ref ReadOnlySpan<byte> span,
+        out ReadOnlySpan<byte> body,
+        out uint declaredLength)
+    {
+        body = default;
+        if (span.Length < VmsigWire.LengthPrefixSize)
+        {
+            declaredLength = 0;
+            return FrameParseResult.NeedMoreData;
+        }
+
+        declaredLength = BinaryPrimitives.ReadUInt32LittleEndian(span);
+        if (declaredLength is < VmsigWire.MinFrameLength or > VmsigWire.MaxFrameLength)
+        {
+            return FrameParseResult.InvalidLength;
+        }
+
+        var frameLength = VmsigWire.LengthPrefixSize + (int)declaredLength;
+        if (span.Length < frameLength)
+        {
+            return FrameParseResult.NeedMoreData;
+        }
+
+        body = span.Slice(VmsigWire.LengthPrefixSize, (int)declaredLength);
+        span = span[frameLength..];
+        return FrameParseResult.Frame;
+    }
 }

@@ -105,6 +105,23 @@ internal sealed class BridgeHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Fast random ATTACH / UPDATE / DETACH over all 64 slots, as the simulator's burst mode makes them.</summary>
+    public long Burst(int events, int seed)
+    {
+        var generator = new LifecycleGenerator(seed);
+        generator.Resync(Daemon.Snapshot());
+        long applied = 0;
+        for (var i = 0; i < events; i++)
+        {
+            if (Daemon.TryApply(generator.NextChurn()) != 0)
+            {
+                applied++;
+            }
+        }
+
+        return applied;
+    }
+
     /// <summary>Random ATTACH / UPDATE / DETACH over all 64 slots.</summary>
     public void Churn(int events, int seed)
     {
