@@ -24,16 +24,24 @@ internal sealed class Bridge : IAsyncDisposable
         Opts = opts;
         _log = logging.CreateLogger("rosterbridge");
         var runners = new List<SinkRunner>();
+        var perEvent = opts.OutboxMode == OutboxMode.PerEvent;
         if (opts.Mqtt is { } mqtt)
         {
             _mqtt = new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt"));
-            runners.Add(new SinkRunner(_mqtt, new SinkOutbox(), mqtt.MaxInFlight, mqtt.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.mqtt")));
+            runners.Add(new SinkRunner(_mqtt, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
+                mqtt.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.mqtt")));
         }
 
         if (opts.Nats is { } nats)
         {
             _nats = new NatsSink(nats, opts.Node, logging.CreateLogger("rosterbridge.nats"));
-            runners.Add(new SinkRunner(_nats, new SinkOutbox(), nats.MaxInFlight, nats.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.nats")));
+            runners.Add(new SinkRunner(_nats, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : nats.MaxInFlight,
+                nats.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.nats")));
+        }
+
+        if (perEvent)
+        {
+            _log.LogWarning("Outbox:Mode is per-event: every event is published, one at a time (a baseline for measurements, not for use)");
         }
 
         Sinks = runners;

@@ -19,4 +19,6 @@ internal sealed record BridgeOpts
     public ReconnectOpts Reconnect { get; init; } = new();
 
     public HealthOpts Health { get; init; } = new();
+
+    public OutboxMode OutboxMode { get; init; } = OutboxMode.Coalesce;
 }

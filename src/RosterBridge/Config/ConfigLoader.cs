@@ -33,7 +33,7 @@ internal static class ConfigLoader
         "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
         "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
         "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs",
-        "Health:Port", "Health:Address",
+        "Health:Port", "Health:Address", "Outbox:Mode",
         "Logging:Level",
     };
 
@@ -140,7 +140,17 @@ internal static class ConfigLoader
             throw new ConfigException("Health:Address", $"'{health.Address}' is not an IP address, localhost or *");
         }
 
-        return new BridgeOpts { Node = node, Daemon = daemon, Mqtt = mqtt, Nats = nats, Reconnect = reconnect, Health = health };
+        var outboxMode = Text(config, "Outbox:Mode")?.ToUpperInvariant() switch
+        {
+            null or "COALESCE" => OutboxMode.Coalesce,
+            "PER-EVENT" => OutboxMode.PerEvent,
+            _ => throw new ConfigException("Outbox:Mode", $"'{config["Outbox:Mode"]}' is not 'coalesce' or 'per-event'"),
+        };
+
+        return new BridgeOpts
+        {
+            Node = node, Daemon = daemon, Mqtt = mqtt, Nats = nats, Reconnect = reconnect, Health = health, OutboxMode = outboxMode,
+        };
     }
 
     public static bool IsValidName(string name) =>

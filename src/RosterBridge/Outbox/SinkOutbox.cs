@@ -9,7 +9,7 @@ namespace RosterBridge.Outbox;
 /// many events came since) and ordered per slot (at most one publish in flight per slot, so a
 /// retry can never reorder it). Memory is 64 slots whatever the outage or burst.
 /// </summary>
-internal sealed class SinkOutbox
+internal sealed class SinkOutbox : IRosterOutbox
 {
     private const int SlotCount = RosterTable.SlotCount;
 

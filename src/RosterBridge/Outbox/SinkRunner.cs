@@ -24,7 +24,7 @@ internal sealed class SinkRunner
     private volatile bool _connected;
     private volatile CancellationTokenSource? _taking;
 
-    public SinkRunner(RosterSink sink, SinkOutbox outbox, int maxInFlight, TimeSpan publishTimeout, ReconnectOpts reconnect, ILogger log)
+    public SinkRunner(RosterSink sink, IRosterOutbox outbox, int maxInFlight, TimeSpan publishTimeout, ReconnectOpts reconnect, ILogger log)
     {
         _sink = sink;
         Outbox = outbox;
@@ -36,7 +36,7 @@ internal sealed class SinkRunner
 
     public string Name => _sink.Name;
 
-    public SinkOutbox Outbox { get; }
+    public IRosterOutbox Outbox { get; }
 
     public bool IsConnected => _connected;
 

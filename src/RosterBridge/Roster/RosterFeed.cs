@@ -6,9 +6,9 @@ namespace RosterBridge.Roster;
 /// <summary>Applies roster events to the table and offers every changed slot to each sink's outbox.</summary>
 internal sealed class RosterFeed
 {
-    private readonly SinkOutbox[] _outboxes;
+    private readonly IRosterOutbox[] _outboxes;
 
-    public RosterFeed(RosterTable table, IEnumerable<SinkOutbox> outboxes)
+    public RosterFeed(RosterTable table, IEnumerable<IRosterOutbox> outboxes)
     {
         Table = table;
         _outboxes = outboxes.ToArray();
