@@ -62,6 +62,39 @@ public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassF
     }
 
     [Fact]
+    public async Task Killed_with_SIGKILL_while_slots_are_vacated_the_next_bridge_clears_them()
+    {
+        _daemon.Attach(10, 120, "one", state: 3);
+        _daemon.Attach(11, 121, "two", state: 3);
+        _daemon.Attach(12, 122, "three", state: 3);
+        var environment = new Dictionary<string, string>
+        {
+            ["ROSTERBRIDGE_NODE"] = _node,
+            ["ROSTERBRIDGE_DAEMON__ENDPOINT"] = _daemon.Endpoint.ToString(),
+            ["ROSTERBRIDGE_MQTT__URL"] = $"mqtt://{_mosquitto.Host}:{_mosquitto.Port}",
+            ["ROSTERBRIDGE_NATS__URL"] = $"nats://{_nats.Host}:{_nats.Port}",
+        };
+        var expected = new ExpectedRoster(_node).Set(10, 120, "one", 3).Set(11, 121, "two", 3).Set(12, 122, "three", 3);
+        await using (var first = BridgeProcess.Start(["run"], environment))
+        {
+            await ConvergeAsync(expected, first);
+            first.Kill(); // SIGKILL: no flush, no offline, nothing
+            Assert.Equal(137, await first.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        // While no bridge runs, two slots are vacated and one changes hands.
+        _daemon.Detach(10);
+        _daemon.Detach(11);
+        _daemon.Attach(12, 130, "new-owner", state: 2);
+
+        await using var second = BridgeProcess.Start(["run"], environment);
+        await ConvergeAsync(expected.Vacate(10).Vacate(11).Set(12, 130, "new-owner", 2), second);
+        var nats = await LateSubscriber.ReadNatsAsync(_nats.Url, _node);
+        Assert.Contains(10, nats.Deleted);
+        Assert.Contains(11, nats.Deleted);
+    }
+
+    [Fact]
     public async Task A_daemon_that_refuses_the_roster_stops_it_with_exit_code_3()
     {
         _daemon.RefuseRoster = true;

@@ -73,6 +73,9 @@ public sealed class BridgeProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Sends SIGKILL: the process ends at once, without any of its shutdown.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
