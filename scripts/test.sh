@@ -90,6 +90,16 @@ if [ "$test_rc" = 124 ] || [ "$test_rc" = 137 ]; then
     rb_log "dotnet test did not finish within $timeout_minutes minutes"
 fi
 
+# The benchmarks, once each in a few seconds: they must run, and nothing about timing is asserted.
+bench_rc=0
+if [ "$#" = 0 ]; then
+    rb_log "benchmarks, smoke mode"
+    timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Benchmarks -- --smoke >&2 || bench_rc=$?
+    if [ -d bench/RosterBridge.Load ]; then
+        timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke >&2 || bench_rc=$?
+    fi
+fi
+
 cleanup
 
 # --- 4. summary (the last line) ---------------------------------------------------------
@@ -126,6 +136,10 @@ rb_log "$trx_files TRX file(s), $total test(s); dotnet test exit code $test_rc; 
 status=0
 if [ "$test_rc" != 0 ]; then
     rb_log "FAILED: dotnet test exited with $test_rc"
+    status=1
+fi
+if [ "$bench_rc" != 0 ]; then
+    rb_log "FAILED: a benchmark smoke run exited with $bench_rc"
     status=1
 fi
 if [ "$failed" != 0 ]; then
