@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -115,15 +114,8 @@ internal sealed class MqttSink : RosterSink
 
     public override async Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken)
     {
-        byte[] body = [];
-        if (job.State.IsOccupied)
-        {
-            var payload = new ArrayBufferWriter<byte>(256);
-            RosterPayload.Write(payload, _opts.Format, _node, job.Endpoint, job.State);
-            body = payload.WrittenSpan.ToArray();
-        }
-
-        if (job.BrokerStateUnknown && Held.Holds(job.Endpoint, body))
+        var body = Body(job, _opts.Format, _node);
+        if (BrokerHolds(job, body))
         {
             return false;
         }

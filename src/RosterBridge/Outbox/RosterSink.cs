@@ -1,3 +1,6 @@
+using System.Buffers;
+using RosterBridge.Payload;
+
 namespace RosterBridge.Outbox;
 
 /// <summary>A broker the roster is published to; <see cref="SinkRunner"/> drives it from an outbox.</summary>
@@ -36,6 +39,22 @@ internal abstract class RosterSink : IAsyncDisposable
 
     /// <summary>What the broker held at the last read-back.</summary>
     protected BrokerSnapshot Held { get; } = new();
+
+    /// <summary>The body to publish for the job's slot: its payload, or nothing for a vacant slot.</summary>
+    protected static byte[] Body(in PublishJob job, PayloadFormat format, string node)
+    {
+        if (!job.State.IsOccupied)
+        {
+            return [];
+        }
+
+        var payload = new ArrayBufferWriter<byte>(256);
+        RosterPayload.Write(payload, format, node, job.Endpoint, job.State);
+        return payload.WrittenSpan.ToArray();
+    }
+
+    /// <summary>True when publishing <paramref name="body"/> would change nothing: right after a read-back that found it there.</summary>
+    protected bool BrokerHolds(in PublishJob job, byte[] body) => job.BrokerStateUnknown && Held.Holds(job.Endpoint, body);
 
     /// <summary>The number of entries the last read-back found.</summary>
     public int HeldCount => Held.Count;

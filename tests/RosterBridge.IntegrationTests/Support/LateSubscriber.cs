@@ -21,12 +21,32 @@ public static class LateSubscriber
     /// <summary>The retained messages under <c>vmsig/{node}/roster/+</c>, decoded as JSON.</summary>
     public static async Task<RosterView> ReadMqttAsync(Uri broker, string node, CancellationToken cancellationToken = default)
     {
+        var prefix = $"vmsig/{node}/roster/";
+        var entries = new Dictionary<int, JsonElement>();
+        foreach (var (topic, payload) in await ReadRetainedAsync(broker, $"{prefix}+", cancellationToken))
+        {
+            using var json = JsonDocument.Parse(payload);
+            entries[int.Parse(topic[prefix.Length..], CultureInfo.InvariantCulture)] = json.RootElement.Clone();
+        }
+
+        return new RosterView(entries, new HashSet<int>());
+    }
+
+    /// <summary>The retained payload of <c>vmsig/{node}/bridge/status</c> as text, or null when there is none.</summary>
+    public static async Task<string?> ReadMqttStatusAsync(Uri broker, string node, CancellationToken cancellationToken = default)
+    {
+        var retained = await ReadRetainedAsync(broker, $"vmsig/{node}/bridge/status", cancellationToken);
+        return retained.Count == 0 ? null : System.Text.Encoding.UTF8.GetString(retained.Values.Single());
+    }
+
+    /// <summary>Topic → payload of the non-empty retained messages matching <paramref name="filter"/>.</summary>
+    public static async Task<IReadOnlyDictionary<string, byte[]>> ReadRetainedAsync(Uri broker, string filter, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(broker);
         using var client = new MqttClientFactory().CreateMqttClient();
-        var retained = new ConcurrentDictionary<int, JsonElement>();
+        var retained = new ConcurrentDictionary<string, byte[]>();
         var probe = $"test/probe/{Guid.NewGuid():N}";
         var probeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var prefix = $"vmsig/{node}/roster/";
         client.ApplicationMessageReceivedAsync += args =>
         {
             var message = args.ApplicationMessage;
@@ -34,10 +54,9 @@ public static class LateSubscriber
             {
                 probeSeen.TrySetResult();
             }
-            else if (message.Retain && message.Topic.StartsWith(prefix, StringComparison.Ordinal) && message.Payload.Length > 0)
+            else if (message.Retain && message.Payload.Length > 0)
             {
-                using var json = JsonDocument.Parse(message.Payload.ToArray());
-                retained[int.Parse(message.Topic[prefix.Length..], CultureInfo.InvariantCulture)] = json.RootElement.Clone();
+                retained[message.Topic] = message.Payload.ToArray();
             }
 
             return Task.CompletedTask;
@@ -48,41 +67,14 @@ public static class LateSubscriber
         await client.ConnectAsync(
             new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart(true).Build(),
             timeout.Token);
-        await client.SubscribeAsync($"vmsig/{node}/roster/+", MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+        await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
 
         // Retained messages come before anything published after the subscription.
         await client.SubscribeAsync(probe, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
         await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(probe).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token);
         await probeSeen.Task.WaitAsync(timeout.Token);
         await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
-        return new RosterView(new Dictionary<int, JsonElement>(retained), new HashSet<int>());
-    }
-
-    /// <summary>The retained payload of <c>vmsig/{node}/bridge/status</c> as text, or null when there is none.</summary>
-    public static async Task<string?> ReadMqttStatusAsync(Uri broker, string node, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(broker);
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var status = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var probe = $"test/probe/{Guid.NewGuid():N}";
-        client.ApplicationMessageReceivedAsync += args =>
-        {
-            var message = args.ApplicationMessage;
-            status.TrySetResult(message.Topic == probe ? null : System.Text.Encoding.UTF8.GetString(message.Payload.ToArray()));
-            return Task.CompletedTask;
-        };
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await client.ConnectAsync(
-            new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart(true).Build(),
-            timeout.Token);
-        await client.SubscribeAsync($"vmsig/{node}/bridge/status", MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
-        await client.SubscribeAsync(probe, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
-        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(probe).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token);
-        var result = await status.Task.WaitAsync(timeout.Token);
-        await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
-        return result;
+        return retained;
     }
 
     /// <summary>
