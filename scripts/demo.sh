@@ -20,7 +20,7 @@ live_seconds="${DEMO_SECONDS:-8}"
 dir="$root/.run/demo"
 node=demo
 
-rb_apt_ensure mosquitto nats-server
+rb_apt_ensure mosquitto nats-server curl
 command -v dotnet >/dev/null || rb_die "dotnet is not on PATH (the .NET 10 SDK is needed)"
 
 rm -rf "$dir" && mkdir -p "$dir/nats"
@@ -75,10 +75,19 @@ sed 's/^/    /' "$dir/bridge.log" >&2
 rb_log "last simulator events:"
 tail -n 8 "$dir/simulator.log" | sed 's/^/    /' >&2
 
-# The simulator keeps changing the roster: stop it so that what the brokers hold can be compared
-# with the daemon's final roster; the bridge has the replayed roster and every live event by then.
+# The simulator keeps changing the roster: stop it, so that what the brokers hold can be compared
+# with the daemon's final roster, and wait (bounded) until the bridge has published everything.
 kill -TERM "${pids[2]}" 2>/dev/null || true
-sleep 1
+wait "${pids[2]}" 2>/dev/null || true
+for _ in $(seq 1 100); do
+    pending="$(curl -s "http://127.0.0.1:8089/readyz" | grep -o '"pending":[0-9]*' | grep -vc '"pending":0' || true)"
+    [ "$pending" = 0 ] && break
+    sleep 0.1
+done
+
+echo
+echo "The daemon's roster at the end (from the simulator):"
+sed -n '/its roster at the end:/,$p' "$dir/simulator.log" | tail -n +2
 echo
 echo "What a subscriber connecting now gets (rosterbridge show):"
 "${rosterbridge[@]}" show --node $node --mqtt "mqtt://127.0.0.1:$mqtt_port" --nats "nats://127.0.0.1:$nats_port"

@@ -31,7 +31,7 @@ internal static class ShowCommand
             {
                 var retained = await MqttRosterReader.ReadRetainedAsync(mqtt, opts.Node, Timeout, stop);
                 await output.WriteLineAsync($"MQTT mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}: {retained.Count} retained under {MqttTopics.RosterFilter(mqtt.TopicPrefix, opts.Node)}");
-                foreach (var (topic, payload) in retained)
+                foreach (var (topic, payload) in retained.OrderBy(pair => pair.Key.Length).ThenBy(pair => pair.Key, StringComparer.Ordinal))
                 {
                     await output.WriteLineAsync($"  {topic}  {Readable(payload, mqtt.Format)}");
                 }
@@ -51,7 +51,8 @@ internal static class ShowCommand
                 var deleted = entries.Count(entry => entry.IsDelete);
                 await output.WriteLineAsync(
                     $"NATS nats://{nats.Url.Host}:{nats.Url.Port} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
-                foreach (var entry in entries)
+                // Shorter first, then by text: endpoints 0..63 under one prefix come out in numeric order.
+                foreach (var entry in entries.OrderBy(entry => entry.Subject.Length).ThenBy(entry => entry.Subject, StringComparer.Ordinal))
                 {
                     await output.WriteLineAsync(entry.IsDelete
                         ? $"  {entry.Subject}  (deleted: KV-Operation: DEL)"

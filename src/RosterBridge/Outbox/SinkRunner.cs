@@ -60,6 +60,7 @@ internal sealed class SinkRunner
     /// <summary>Runs until cancelled; throws <see cref="SinkConfigException"/> when the broker is set up wrong.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        var swept = false;
         while (!stop.IsCancellationRequested)
         {
             CancellationToken lost;
@@ -89,9 +90,18 @@ internal sealed class SinkRunner
                 continue;
             }
 
-            _log.LogDebug("{Sink} {Target}: session started; the broker holds {Held} entries of this node", Name, _sink.Target, _sink.HeldCount);
+            if (swept)
+            {
+                _log.LogDebug("{Sink} {Target}: sweep: the broker holds {Held} entries of this node", Name, _sink.Target, _sink.HeldCount);
+            }
+            else
+            {
+                _log.LogInformation("{Sink} {Target}: connected; the broker holds {Held} entries of this node; publishing what differs from the roster",
+                    Name, _sink.Target, _sink.HeldCount);
+            }
+
             var acknowledgedBefore = Published;
-            var swept = await RunSessionAsync(lost, stop);
+            swept = await RunSessionAsync(lost, stop);
             if (stop.IsCancellationRequested)
             {
                 return;

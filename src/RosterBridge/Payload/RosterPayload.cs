@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MessagePack;
 using RosterBridge.Frames;
@@ -17,6 +18,10 @@ internal static class RosterPayload
     public const string MessagePackContentType = "application/msgpack";
 
     private const int KeyCount = 10;
+
+    // Names stay readable UTF-8 in MQTT tools (é, not \u00E9); quotes, backslashes and control
+    // characters are still escaped, so the payload is always valid JSON.
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string ContentType(PayloadFormat format) =>
         format == PayloadFormat.Json ? JsonContentType : MessagePackContentType;
@@ -36,7 +41,7 @@ internal static class RosterPayload
     public static void WriteJson(IBufferWriter<byte> output, string node, int endpoint, in SlotState slot)
     {
         var datum = slot.Datum;
-        using var json = new Utf8JsonWriter(output);
+        using var json = new Utf8JsonWriter(output, JsonOptions);
         json.WriteStartObject();
         json.WriteString("node", node);
         json.WriteNumber("endpoint", endpoint);

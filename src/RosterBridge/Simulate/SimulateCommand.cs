@@ -184,16 +184,7 @@ internal static class SimulateCommand
 
         console.Line(string.Create(CultureInfo.InvariantCulture,
             $"vmsig simulator listening on {daemon.Endpoint} (session {daemon.SessionId:x16}, seed {seed}{(opts.RefuseRoster ? ", refusing CAP_ROSTER" : string.Empty)})"));
-        var roster = daemon.Snapshot();
-        for (var endpoint = 0; endpoint < roster.Length; endpoint++)
-        {
-            if (roster[endpoint] is { } slot)
-            {
-                console.Line(string.Create(CultureInfo.InvariantCulture,
-                    $"  ep{endpoint:00} vm{slot.Vmid} {VmsigWire.VmStateName(slot.State),-9} {DescribeName(slot.Name)}"));
-            }
-        }
-
+        PrintRoster(daemon, console);
         console.Flush();
         try
         {
@@ -210,8 +201,23 @@ internal static class SimulateCommand
             // Ctrl+C or SIGTERM: a normal end.
         }
 
-        console.LineNow("vmsig simulator stopped");
+        console.Line("vmsig simulator stopped; its roster at the end:");
+        PrintRoster(daemon, console);
+        console.Flush();
         return ExitOk;
+    }
+
+    private static void PrintRoster(SimulatedDaemon daemon, SimulatorConsole console)
+    {
+        var roster = daemon.Snapshot();
+        for (var endpoint = 0; endpoint < roster.Length; endpoint++)
+        {
+            if (roster[endpoint] is { } slot)
+            {
+                console.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"  ep{endpoint:00} vm{slot.Vmid} {VmsigWire.VmStateName(slot.State),-9} {DescribeName(slot.Name)}"));
+            }
+        }
     }
 
     private static void RunBurst(SimulatedDaemon daemon, LifecycleGenerator generator, SimulatorOpts opts, SimulatorConsole console, CancellationToken cancellationToken)
