@@ -14,6 +14,7 @@ return command switch
     "run" => await RunCommand.RunAsync(rest, environment, shutdown.Token),
     "simulate" => await SimulateCommand.RunAsync(rest, shutdown.Token),
     "show" => await ShowCommand.RunAsync(rest, environment, shutdown.Token),
+    "ready" => await ReadyCommand.RunAsync(rest, environment, shutdown.Token),
     "help" or "--help" or "-h" => Usage.Print(Console.Out, ExitCodes.Ok),
     "version" or "--version" => Usage.Version(),
     _ => Usage.Print(Console.Error, ExitCodes.BadConfig),

@@ -12,10 +12,11 @@ internal static class Usage
             usage:
               rosterbridge run [options]        run the bridge until SIGTERM
               rosterbridge show [options]       print what a late subscriber sees on each broker
+              rosterbridge ready [options]      exit 0 when a running bridge's /readyz says ready (health checks)
               rosterbridge simulate [options]   serve a simulated vmsig daemon (see 'simulate --help')
               rosterbridge version
 
-            options of run and show (each overrides rosterbridge.json and ROSTERBRIDGE_* variables):
+            options of run, show and ready (each overrides rosterbridge.json and ROSTERBRIDGE_* variables):
               --config FILE          the JSON configuration file (default: rosterbridge.json beside the program)
               --node NAME            Node             this bridge's name in topics and subjects
               --daemon ENDPOINT      Daemon:Endpoint  unix:///PATH or tcp://HOST:PORT

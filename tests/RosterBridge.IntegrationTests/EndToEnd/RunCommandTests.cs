@@ -95,6 +95,27 @@ public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassF
     }
 
     [Fact]
+    public async Task Ready_exits_0_once_the_bridge_is_caught_up_and_1_after_the_daemon_is_gone()
+    {
+        _daemon.Attach(2, 140, "ready-check", state: 3);
+        var port = FreeTcpPort.Find().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var bridge = BridgeProcess.Start(["run", "--Health:Port", port], new Dictionary<string, string>
+        {
+            ["ROSTERBRIDGE_NODE"] = _node,
+            ["ROSTERBRIDGE_DAEMON__ENDPOINT"] = _daemon.Endpoint.ToString(),
+            ["ROSTERBRIDGE_MQTT__URL"] = $"mqtt://{_mosquitto.Host}:{_mosquitto.Port}",
+            ["ROSTERBRIDGE_NATS__URL"] = $"nats://{_nats.Host}:{_nats.Port}",
+        });
+
+        await Retry.Until(async () => await ReadyAsync(port) == 0, Converge, "rosterbridge ready exits 0");
+        await ConvergeAsync(new ExpectedRoster(_node).Set(2, 140, "ready-check", 3), bridge);
+
+        await _daemon.DisposeAsync(); // the daemon goes away: the bridge is no longer synced
+        await Retry.Until(async () => await ReadyAsync(port) == 1, Converge, "rosterbridge ready exits 1");
+        Assert.False(bridge.HasExited);
+    }
+
+    [Fact]
     public async Task A_daemon_that_refuses_the_roster_stops_it_with_exit_code_3()
     {
         _daemon.RefuseRoster = true;
@@ -138,6 +159,12 @@ public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassF
         await using var bridge = BridgeProcess.Start(["run", "--mqtt", "off", "--nats", "off", "--node", "n1"], new Dictionary<string, string>());
         Assert.Equal(2, await bridge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains("both sinks are off", bridge.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<int> ReadyAsync(string port)
+    {
+        await using var ready = BridgeProcess.Start(["ready", "--Health:Port", port], new Dictionary<string, string>());
+        return await ready.WaitForExitAsync(TimeSpan.FromSeconds(20));
     }
 
     private async Task ConvergeAsync(ExpectedRoster expected, BridgeProcess bridge)
