@@ -67,7 +67,7 @@ internal sealed class Bridge : IAsyncDisposable
 
     public Readiness Readiness() => new(
         Daemon.IsLive,
-        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Published, sink.FailedPublishes)).ToList(),
+        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Published, sink.FailedPublishes, sink.Sent, sink.Sessions)).ToList(),
         Counters);
 
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>

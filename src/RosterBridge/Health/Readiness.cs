@@ -59,6 +59,8 @@ internal sealed record Readiness(bool DaemonSynced, IReadOnlyList<SinkReadiness>
                 json.WriteNumber("pending", sink.Pending);
                 json.WriteNumber("published", sink.Published);
                 json.WriteNumber("failed_publishes", sink.FailedPublishes);
+                json.WriteNumber("sent", sink.Sent);
+                json.WriteNumber("sessions", sink.Sessions);
                 json.WriteEndObject();
             }
 

@@ -1,3 +1,6 @@
 namespace RosterBridge.Health;
 
-internal sealed record SinkReadiness(string Name, bool Connected, int Pending, long Published, long FailedPublishes);
+/// <param name="Published">Slot states the broker acknowledged, or was found to hold already.</param>
+/// <param name="Sent">Messages actually sent to the broker.</param>
+/// <param name="Sessions">Sessions started: connects, reconnects and sweeps.</param>
+internal sealed record SinkReadiness(string Name, bool Connected, int Pending, long Published, long FailedPublishes, long Sent = 0, long Sessions = 0);
