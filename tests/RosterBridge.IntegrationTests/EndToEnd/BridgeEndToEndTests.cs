@@ -110,6 +110,38 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
         await runningSecond;
     }
 
+    [Fact]
+    public async Task The_bridge_says_online_on_both_brokers_and_offline_when_it_stops()
+    {
+        _daemon.Attach(3, 150, "status", state: 3);
+        await using var bridge = new Bridge(Opts(), _logging);
+        using var stop = new CancellationTokenSource();
+        var running = bridge.RunAsync(stop.Token);
+        await AssertBrokersConvergeAsync(new ExpectedRoster(_node).Set(3, 150, "status", 3), bridge);
+
+        await using var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = _nats.Url.ToString() });
+        var status = $"vmsig.{_node}.bridge.status";
+        var reply = await nats.RequestAsync<byte[], byte[]>(status, []);
+        Assert.Equal("online", System.Text.Encoding.ASCII.GetString(reply.Data!));
+        Assert.Equal("online", await LateSubscriber.ReadMqttStatusAsync(_mosquitto.Url, _node));
+
+        await using var watcher = await nats.SubscribeCoreAsync<byte[]>(status);
+        await stop.CancelAsync();
+        await running;
+        await bridge.GoOfflineAsync(TimeSpan.FromSeconds(5));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var announced = await watcher.Msgs.ReadAsync(timeout.Token);
+        Assert.Equal("offline", System.Text.Encoding.ASCII.GetString(announced.Data!));
+        Assert.Equal("offline", await LateSubscriber.ReadMqttStatusAsync(_mosquitto.Url, _node));
+
+        // The bridge is gone (and so is our watcher, itself a subscriber): nobody answers any more.
+        await bridge.DisposeAsync();
+        await watcher.DisposeAsync();
+        await Assert.ThrowsAsync<NATS.Client.Core.NatsNoRespondersException>(
+            async () => await nats.RequestAsync<byte[], byte[]>(status, [], replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) }));
+    }
+
     private BridgeOpts Opts() => new()
     {
         Node = _node,
