@@ -60,18 +60,18 @@ internal static class VmsigWire
     public const int ErrorCodeOffset = 0;
     public const int ErrorMessageOffset = 4;
 
-    /// <summary>VMSIG_VM_* lifecycle states. A value outside the table is passed on as its number.</summary>
+    /// <summary>The names of <see cref="VmState"/>, by value. A value outside the table is passed on as its number.</summary>
     private static readonly string[] VmStateNames =
     [
-        "unknown",   // 0
-        "stopped",   // 1
-        "starting",  // 2
-        "running",   // 3
-        "paused",    // 4
-        "suspended", // 5
-        "stopping",  // 6
-        "migrating", // 7
-        "crashed",   // 8
+        "unknown",   // VmState.Unknown
+        "stopped",   // VmState.Stopped
+        "starting",  // VmState.Starting
+        "running",   // VmState.Running
+        "paused",    // VmState.Paused
+        "suspended", // VmState.Suspended
+        "stopping",  // VmState.Stopping
+        "migrating", // VmState.Migrating
+        "crashed",   // VmState.Crashed
     ];
 
     /// <summary>The state's name, or <c>state_N</c> for a value the assumed table does not know.</summary>
@@ -80,6 +80,23 @@ internal static class VmsigWire
 
     private static string UnknownStateName(uint state) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state_{state}");
+}
+
+/// <summary>VMSIG_VM_* lifecycle states (assumed values; their names are in <see cref="VmsigWire.VmStateName"/>).</summary>
+internal static class VmState
+{
+    public const uint Unknown = 0;
+    public const uint Stopped = 1;
+    public const uint Starting = 2;
+    public const uint Running = 3;
+    public const uint Paused = 4;
+    public const uint Suspended = 5;
+    public const uint Stopping = 6;
+    public const uint Migrating = 7;
+    public const uint Crashed = 8;
+
+    /// <summary>One past the highest known state.</summary>
+    public const uint Count = 9;
 }
 
 /// <summary>VMSIG_EV_* event types (assumed values).</summary>
