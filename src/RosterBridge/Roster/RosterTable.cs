@@ -49,9 +49,11 @@ internal sealed class RosterTable
             return ApplyResult.BadAction;
         }
 
-        // A replayed datum may carry the seq of the event that first set it, so replays are not
-        // ordered by seq; a live event must be newer than everything this connection has seen.
-        if (!header.IsReplay && _hasSeq && header.Seq <= _lastSeq)
+        // A replayed datum may carry the seq of the event that first set it, so a replay is not
+        // ordered by seq; anything else (a REPLAY-flagged event after SYNC too) must be newer than
+        // everything this connection has seen, or it could roll a slot back.
+        var inReplay = _replaying && header.IsReplay;
+        if (!inReplay && _hasSeq && header.Seq <= _lastSeq)
         {
             return ApplyResult.Stale;
         }

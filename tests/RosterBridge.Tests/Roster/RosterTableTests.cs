@@ -25,6 +25,19 @@ public class RosterTableTests
     }
 
     [Fact]
+    public void A_replay_flagged_event_after_SYNC_cannot_roll_a_slot_back()
+    {
+        var table = Synced();
+        Assert.Equal(ApplyResult.Changed, table.Apply(Header(5, 10), Attach(100, state: 3)));
+        Assert.Equal(ApplyResult.Changed, table.Apply(Header(5, 11), Update(100, state: 4)));
+
+        Assert.Equal(ApplyResult.Stale, table.Apply(Header(5, 10, replay: true), Attach(100, state: 3)));
+
+        Assert.Equal(4u, table[5].Datum.State);
+        Assert.Equal(ApplyResult.Changed, table.Apply(Header(5, 12, replay: true), Update(100, state: 3)));
+    }
+
+    [Fact]
     public void New_table_is_vacant_and_not_synced()
     {
         var table = new RosterTable();
