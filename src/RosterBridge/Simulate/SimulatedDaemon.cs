@@ -16,14 +16,17 @@ namespace RosterBridge.Simulate;
 /// then every later live event exactly once, in strictly increasing seq.
 /// </summary>
 /// <remarks>
-/// Events are encoded once and copied into each subscriber's bounded <see cref="ChunkQueue"/>; a
-/// writer per subscriber sends whole chunks. When a subscriber's queue is full, the call that emits
-/// (Attach, Update, ...) waits, which slows the generator down to the slowest reader; a reader that
-/// stays stuck for <see cref="SimulatorOpts.SlowSubscriberTimeout"/> is dropped.
+/// Events are encoded once and copied into each subscriber's bounded output (a pipe); a loop per
+/// subscriber sends whatever has piled up. When a subscriber is <see cref="SimulatorOpts.MaxBufferedBytes"/>
+/// behind, the call that emits (Attach, Update, ...) waits, which slows the generator down to the
+/// slowest reader; a reader that stays stuck for <see cref="SimulatorOpts.SlowSubscriberTimeout"/> is dropped.
 /// MEMCTX events go to every subscriber whatever it asked for, as noise that a bridge must skip.
 /// </remarks>
 internal sealed class SimulatedDaemon : IAsyncDisposable
 {
+    /// <summary>WELCOME, a replay of all 64 slots and SYNC.</summary>
+    private const int MaxHandshakeBytes = (VmsigWire.EndpointCount + 2) * EventWriter.WireSize;
+
     private readonly SimulatorOpts _opts;
     private readonly Action<string>? _log;
     private readonly Lock _gate = new();
@@ -46,6 +49,9 @@ internal sealed class SimulatedDaemon : IAsyncDisposable
     public SimulatedDaemon(SimulatorOpts opts, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(opts);
+
+        // A subscriber's handshake is written before its socket writer starts, so it must fit unpaused.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(opts.MaxBufferedBytes, MaxHandshakeBytes);
         _opts = opts;
         _log = log;
         _refuseRoster = opts.RefuseRoster;
@@ -481,7 +487,7 @@ internal sealed class SimulatedDaemon : IAsyncDisposable
         for (var i = _subscribers.Count - 1; i >= 0; i--)
         {
             var subscriber = _subscribers[i];
-            if (!subscriber.Output.TryAppend(bytes, _opts.SlowSubscriberTimeout))
+            if (!subscriber.TryWrite(bytes, _opts.SlowSubscriberTimeout))
             {
                 if (!subscriber.IsAborted)
                 {
@@ -581,6 +587,7 @@ internal sealed class SimulatedDaemon : IAsyncDisposable
             lock (_gate)
             {
                 RemoveSubscriberLocked(connection);
+                connection.CompleteOutput();
             }
 
             connection.Abort();
@@ -588,26 +595,26 @@ internal sealed class SimulatedDaemon : IAsyncDisposable
         }
     }
 
-    /// <summary>WELCOME, the replay and SYNC into the subscriber's queue; then it is live. Returns the replay's size.</summary>
+    /// <summary>WELCOME, the replay and SYNC into the subscriber's output; then it is live. Returns the replay's size.</summary>
     private int RegisterLocked(SubscriberConnection connection, Capabilities granted)
     {
-        // At most 66 events (5 KiB) into an empty queue: never waits.
+        // At most MaxHandshakeBytes into an empty output, below its pause threshold: never waits.
         Span<byte> frame = stackalloc byte[EventWriter.WireSize];
         EventWriter.WriteWelcome(frame, _nextSeq++, NowNs(), granted, _sessionId);
-        var ok = connection.Output.TryAppend(frame, _opts.SlowSubscriberTimeout);
+        var ok = connection.TryWrite(frame, _opts.SlowSubscriberTimeout);
         var replayed = 0;
         for (var endpoint = 0; endpoint < VmsigWire.EndpointCount; endpoint++)
         {
             if (_names[endpoint] is not null)
             {
                 EncodeRosterLocked(frame, endpoint, RosterAction.Attach, VmsigWire.FlagReplay);
-                ok &= connection.Output.TryAppend(frame, _opts.SlowSubscriberTimeout);
+                ok &= connection.TryWrite(frame, _opts.SlowSubscriberTimeout);
                 replayed++;
             }
         }
 
         EventWriter.WriteSync(frame, _nextSeq++, NowNs());
-        ok &= connection.Output.TryAppend(frame, _opts.SlowSubscriberTimeout);
+        ok &= connection.TryWrite(frame, _opts.SlowSubscriberTimeout);
         if (!ok)
         {
             return -1; // aborted meanwhile

@@ -31,13 +31,13 @@ internal sealed record SimulatorOpts
     /// <summary>No line per event.</summary>
     public bool Quiet { get; init; }
 
-    /// <summary>Bytes per output chunk: events are batched into chunks of this size, one socket write each.</summary>
-    public int ChunkSize { get; init; } = 64 * 1024;
+    /// <summary>
+    /// Bytes a subscriber may have outstanding before emitters wait for it (backpressure); they resume
+    /// at half. More than a whole handshake (WELCOME, 64 replayed slots, SYNC: about 5 KiB).
+    /// </summary>
+    public int MaxBufferedBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Full chunks queued per subscriber before the producer waits (backpressure).</summary>
-    public int MaxQueuedChunks { get; init; } = 16;
-
-    /// <summary>A subscriber whose queue stays full this long is dropped, so one stuck reader cannot stall the daemon for good.</summary>
+    /// <summary>A subscriber that stays behind this long is dropped, so one stuck reader cannot stall the daemon for good.</summary>
     public TimeSpan SlowSubscriberTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A connection that sends no whole HELLO within this time is closed.</summary>

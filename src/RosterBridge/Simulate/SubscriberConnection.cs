@@ -1,25 +1,40 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using RosterBridge.Frames;
 
 namespace RosterBridge.Simulate;
 
-/// <summary>One accepted connection: its socket, its bounded output and the loops that serve it.</summary>
+/// <summary>
+/// One accepted connection: its socket, its bounded output and the loops that serve it. The output
+/// is a pipe: the daemon writes events into it under its lock, a loop copies it to the socket, and
+/// the pipe's pause threshold bounds what a subscriber can have outstanding.
+/// </summary>
 internal sealed class SubscriberConnection
 {
     private readonly Socket _socket;
+    private readonly Pipe _output;
     private int _aborted;
 
     public SubscriberConnection(Socket socket, int id, SimulatorOpts opts)
     {
         _socket = socket;
         Id = id;
-        Output = new ChunkQueue(opts.ChunkSize, opts.MaxQueuedChunks);
+        _output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: opts.MaxBufferedBytes,
+            resumeWriterThreshold: opts.MaxBufferedBytes / 2,
+
+            // The emitter blocks on a paused flush (see TryWrite); resuming it inline, from the loop
+            // that frees the room, keeps its wake-up independent of a busy thread pool.
+            writerScheduler: PipeScheduler.Inline,
+
+            // The copy loop makes one send per segment: with the default 4 KiB segments, a burst
+            // took about seven times as many send calls and ran markedly slower.
+            minimumSegmentSize: 64 * 1024));
     }
 
     public int Id { get; }
-
-    public ChunkQueue Output { get; }
 
     /// <summary>The task serving this connection (set by the daemon after accepting it).</summary>
     public Task? Serving { get; set; }
@@ -57,7 +72,41 @@ internal sealed class SubscriberConnection
         }
     }
 
-    /// <summary>Writes the output queue to the socket until either side ends.</summary>
+    /// <summary>
+    /// Appends <paramref name="bytes"/> to the output. The caller holds the daemon's lock, which also
+    /// serializes every use of the pipe's writer. When the subscriber is
+    /// <see cref="SimulatorOpts.MaxBufferedBytes"/> behind, waits for it (backpressure on the emitter),
+    /// up to <paramref name="timeout"/>. False when the connection is aborted or stayed behind that long:
+    /// the caller then drops it, as its stream may now miss bytes.
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> bytes, TimeSpan timeout)
+    {
+        _output.Writer.Write(bytes);
+        var flush = _output.Writer.FlushAsync();
+        FlushResult result;
+        if (flush.IsCompleted)
+        {
+            result = flush.Result;
+        }
+        else
+        {
+            // The emitting APIs are synchronous and must stay atomic under the lock, so wait here.
+            var paused = flush.AsTask();
+            if (!paused.Wait(timeout))
+            {
+                return false;
+            }
+
+            result = paused.Result;
+        }
+
+        return !result.IsCanceled && !result.IsCompleted;
+    }
+
+    /// <summary>Ends the output for good (under the daemon's lock, like every write) so the pipe can free its buffers.</summary>
+    public void CompleteOutput() => _output.Writer.Complete();
+
+    /// <summary>Writes the output to the socket until either side ends.</summary>
     public async Task PumpAsync()
     {
         var writer = WriteLoopAsync();
@@ -101,28 +150,25 @@ internal sealed class SubscriberConnection
             return;
         }
 
-        Output.Complete();
+        // What is buffered is dropped: the copy loop stops at its next read (or its send fails on the
+        // closed socket), and an emitter waiting for room gives up at once.
+        _output.Reader.CancelPendingRead();
+        _output.Writer.CancelPendingFlush();
         _socket.Dispose();
     }
 
     private async Task WriteLoopAsync()
     {
-        while (true)
+        try
         {
-            var (buffer, length) = await Output.TakeAsync();
-            if (buffer is null)
-            {
-                return;
-            }
-
-            try
-            {
-                await SendAllAsync(buffer.AsMemory(0, length));
-            }
-            finally
-            {
-                ChunkQueue.Return(buffer);
-            }
+            await using var stream = new NetworkStream(_socket, ownsSocket: false);
+            await _output.Reader.CopyToAsync(stream); // ends with OperationCanceledException on Abort
+        }
+        finally
+        {
+            // Aborted first, so that an emitter that finds the output completed knows why (not a slow reader).
+            Abort();
+            await _output.Reader.CompleteAsync();
         }
     }
 

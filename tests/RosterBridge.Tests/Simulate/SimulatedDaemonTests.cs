@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 using RosterBridge.Frames;
 using RosterBridge.Roster;
@@ -307,8 +308,7 @@ public sealed class SimulatedDaemonTests : IDisposable
         var opts = new SimulatorOpts
         {
             Listen = UnixEndpoint(_directory),
-            ChunkSize = 4096,
-            MaxQueuedChunks = 2,
+            MaxBufferedBytes = 8 * 1024,
             SlowSubscriberTimeout = TimeSpan.FromSeconds(2), // generous: test threads may starve the pool
         };
         await using var daemon = await StartAsync(opts);
@@ -318,7 +318,7 @@ public sealed class SimulatedDaemonTests : IDisposable
         await reader.ReadHandshakeAsync();
         await WaitUntilAsync(() => daemon.ConnectedSubscribers == 2, "both subscribers are registered");
 
-        const int count = 200_000; // 15 MB: far beyond the stuck one's socket buffers and its 3 chunks
+        const int count = 200_000; // 15 MB: far beyond the stuck one's socket buffers and its 8 KiB
         var reading = Task.Run(async () =>
         {
             var seqs = new List<ulong>(count);
@@ -343,8 +343,8 @@ public sealed class SimulatedDaemonTests : IDisposable
         Assert.Equal(emitted, await reading);
         Assert.Equal(1, daemon.ConnectedSubscribers);
 
-        // The stuck one was closed: past what its buffers held (at most 3 chunks queued when it was
-        // dropped, the rest in socket buffers), the stream ends, perhaps inside a frame.
+        // The stuck one was closed: past what its buffers held (at most 8 KiB and a frame outstanding
+        // when it was dropped, the rest in socket buffers), the stream ends, perhaps inside a frame.
         var frames = 0;
         try
         {
@@ -358,6 +358,63 @@ public sealed class SimulatedDaemonTests : IDisposable
         }
 
         Assert.InRange(frames, 1, count / 4);
+    }
+
+    // RestartAsync relies on this: the emitter holds the daemon's lock while it waits.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_emitter_waiting_on_a_stuck_subscriber_is_released_at_once_when_it_goes(bool disconnectAll)
+    {
+        var opts = new SimulatorOpts
+        {
+            Listen = UnixEndpoint(_directory),
+            MaxBufferedBytes = 8 * 1024,
+            SlowSubscriberTimeout = TimeSpan.FromSeconds(60), // the release must come long before it
+        };
+        await using var daemon = await StartAsync(opts);
+        using var stuck = await RawSubscriber.ConnectAsync(daemon.Endpoint);
+        await stuck.ReadHandshakeAsync(); // then never reads again
+        await WaitUntilAsync(() => daemon.ConnectedSubscribers == 1, "the subscriber is registered");
+
+        const int count = 200_000; // 15 MB: the emitter blocks long before the end
+        long emitted = 0;
+        var emitting = Task.Run(() =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                daemon.EmitMemCtx(i % VmsigWire.EndpointCount);
+                Interlocked.Increment(ref emitted);
+            }
+        });
+        long seen = 0;
+        var since = Stopwatch.GetTimestamp();
+        await WaitUntilAsync(
+            () =>
+            {
+                var now = Interlocked.Read(ref emitted);
+                if (now != seen)
+                {
+                    (seen, since) = (now, Stopwatch.GetTimestamp());
+                }
+
+                return now > 0 && Stopwatch.GetElapsedTime(since) > TimeSpan.FromMilliseconds(300);
+            },
+            "the emitter waits on the stuck subscriber");
+        Assert.False(emitting.IsCompleted);
+        Assert.InRange(Interlocked.Read(ref emitted), 1, count / 4); // buffers are bounded
+
+        if (disconnectAll)
+        {
+            daemon.DisconnectAll();
+        }
+        else
+        {
+            stuck.Dispose();
+        }
+
+        await emitting.WaitAsync(TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => daemon.ConnectedSubscribers == 0, "the subscriber is forgotten");
     }
 
     [Fact]
@@ -574,6 +631,13 @@ public sealed class SimulatedDaemonTests : IDisposable
         var frame = await client.ReadFrameAsync();
         Assert.Equal(next, frame.Header.Seq); // nothing was emitted by the refused calls
         Assert.Equal(VmState.Paused, frame.Datum.State);
+    }
+
+    [Fact]
+    public void An_output_bound_too_small_for_a_handshake_is_refused_up_front()
+    {
+        // The handshake is queued before the socket writer starts: a smaller bound would stall every HELLO.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimulatedDaemon(new SimulatorOpts { MaxBufferedBytes = 4096 }));
     }
 
     [Fact]
