@@ -96,7 +96,9 @@ if [ "$#" = 0 ]; then
     rb_log "benchmarks, smoke mode"
     timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Benchmarks -- --smoke >&2 || bench_rc=$?
     if [ -d bench/RosterBridge.Load ]; then
-        timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke >&2 || bench_rc=$?
+        # dotnet test -c Release built the bridge beside its project.
+        timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke \
+            --jit src/RosterBridge/bin/Release/net10.0/RosterBridge.dll >&2 || bench_rc=$?
     fi
 fi
 
