@@ -28,6 +28,6 @@ internal static class MqttRosterReader
         var retained = await RetainedMessages.ReadAsync(
             client, MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttTopics.Probe(opts.TopicPrefix, node), deadline.Token);
         await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
-        return new SortedDictionary<string, byte[]>(retained.ToDictionary(), StringComparer.Ordinal);
+        return retained;
     }
 }

@@ -41,7 +41,7 @@ internal static class NatsRosterReader
         }
 
         var entries = new List<Entry>();
-        foreach (var subject in (stream.Info.State.Subjects?.Keys ?? []).Order(StringComparer.Ordinal))
+        foreach (var subject in stream.Info.State.Subjects?.Keys ?? [])
         {
             try
             {
