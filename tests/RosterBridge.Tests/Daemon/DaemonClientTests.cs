@@ -82,4 +82,198 @@ public sealed class DaemonClientTests
             await rig.StopAsync();
         }
     }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    public async Task ERROR_1_2_or_3_ends_RunAsync_with_a_refusal_and_no_retry(uint code)
+    {
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            await connection.SendAsync(Error(code, "not for you")); // and closes
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        var refused = await Assert.ThrowsAsync<DaemonRefusedException>(() => rig.Running.WaitAsync(Eventually.Limit));
+
+        Assert.Equal(code, (uint)refused.Code);
+        Assert.Contains("not for you", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, daemon.Connections);
+        Assert.Empty(rig.BackoffWaits);
+    }
+
+    [Fact]
+    public async Task WELCOME_without_CAP_ROSTER_is_a_refusal_and_what_follows_it_is_not_applied()
+    {
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            await connection.SendAsync(Welcome(Capabilities.MemCtx), RosterEvent(1, 2, Datums.Attach(11), replay: true), Sync(3));
+            await connection.HoldAsync();
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        var refused = await Assert.ThrowsAsync<DaemonRefusedException>(() => rig.Running.WaitAsync(Eventually.Limit));
+
+        Assert.Equal(DaemonErrorCode.CapabilityRefused, refused.Code);
+        Assert.Contains("CAP_ROSTER", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, rig.Counters.Frames);
+        Assert.Equal(0, rig.SyncCallbacks);
+        Assert.False(rig.Table.IsSynced);
+    }
+
+    [Fact]
+    public async Task Another_ERROR_code_drops_the_connection_unapplied_and_reconnects()
+    {
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            if (connection.Number == 1)
+            {
+                // All in one write: what follows the ERROR must not be applied.
+                await connection.SendAsync(Welcome(), RosterEvent(1, 2, Datums.Attach(11), replay: true), Error(99, "busy"), Sync(3),
+                    RosterEvent(4, 4, Datums.Attach(14)));
+            }
+            else
+            {
+                await connection.SendAsync(Welcome(), RosterEvent(2, 2, Datums.Attach(12), replay: true), Sync(3));
+            }
+
+            await connection.HoldAsync();
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        await rig.PassBackoffAsync(1);
+        await rig.UntilAsync(() => rig.Client.IsLive, "the second connection is synced");
+
+        Assert.Equal(2, daemon.Connections);
+        Assert.Equal(1, rig.Counters.Syncs);
+        Assert.Equal(1, rig.SyncCallbacks);
+        Assert.Equal([2], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
+        Assert.True(rig.Log.Contains("ERROR 99 (unknown code): busy"), string.Join(Environment.NewLine, rig.Log.Lines));
+    }
+
+    public static TheoryData<string, byte[], string> ProtocolErrors => new()
+    {
+        { "bad length", [.. Welcome(), .. BitConverter.GetBytes(5u), .. new byte[5]], "frame length 5 is outside 24..4096" },
+        { "length too large", [.. Welcome(), .. BitConverter.GetBytes(4097u)], "frame length 4097 is outside 24..4096" },
+        { "SYNC before WELCOME", Sync(2), "SYNC before WELCOME" },
+        { "second WELCOME", [.. Welcome(), .. RosterEvent(1, 2, Datums.Attach(11), replay: true), .. Welcome()], "a second WELCOME" },
+        { "second SYNC", [.. Welcome(), .. Sync(2), .. RosterEvent(1, 3, Datums.Attach(11)), .. Sync(4)], "a second SYNC" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProtocolErrors))]
+    public async Task A_protocol_error_drops_the_connection_and_the_next_replay_is_the_roster(string what, byte[] bad, string problem)
+    {
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            await connection.SendAsync(connection.Number == 1
+                ? bad
+                : [.. Welcome(), .. RosterEvent(2, 2, Datums.Attach(12), replay: true), .. Sync(3)]);
+            await connection.HoldAsync(); // the bridge hangs up, not the daemon
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        await rig.PassBackoffAsync(1);
+        await rig.UntilAsync(() => rig.Client.IsLive && rig.Table[2].IsOccupied, $"after {what}, the second connection is synced");
+
+        Assert.Equal(2, daemon.Connections);
+        Assert.Equal(1, rig.Counters.ProtocolErrors);
+        Assert.True(rig.Log.Contains(problem), string.Join(Environment.NewLine, rig.Log.Lines));
+        Assert.Equal([2], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
+    }
+
+    [Fact]
+    public async Task A_close_inside_a_frame_drops_the_connection_and_reconnects()
+    {
+        var live = RosterEvent(3, 4, Datums.Attach(13));
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            if (connection.Number == 1)
+            {
+                await connection.SendAsync([.. Welcome(), .. Sync(2), .. live.AsSpan(0, 30)]); // and closes
+            }
+            else
+            {
+                await connection.SendAsync(Welcome(), RosterEvent(2, 2, Datums.Attach(12), replay: true), Sync(3));
+                await connection.HoldAsync();
+            }
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        await rig.PassBackoffAsync(1);
+        await rig.UntilAsync(() => rig.Counters.Syncs == 2 && rig.Client.IsLive, "the second connection is synced");
+
+        Assert.True(rig.Log.Contains("the daemon closed the connection inside a frame"), string.Join(Environment.NewLine, rig.Log.Lines));
+        Assert.False(rig.Table[3].IsOccupied); // the cut event never reached the roster
+        Assert.True(rig.Table[2].IsOccupied);
+    }
+
+    [Fact]
+    public async Task A_new_session_id_is_a_daemon_restart_and_its_replay_becomes_the_roster()
+    {
+        var restarted = new TaskCompletionSource();
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            if (connection.Number == 1)
+            {
+                await connection.SendAsync(Welcome(sessionId: 0xA), RosterEvent(1, 50, Datums.Attach(11), replay: true),
+                    RosterEvent(2, 51, Datums.Attach(12), replay: true), Sync(52), RosterEvent(2, 53, Datums.Update(12, 4)));
+                await restarted.Task; // and closes
+            }
+            else
+            {
+                // seq starts again: a live event older than the last session's is not stale.
+                await connection.SendAsync(Welcome(sessionId: 0xB), RosterEvent(3, 2, Datums.Attach(13), replay: true), Sync(3),
+                    RosterEvent(3, 4, Datums.Update(13, 5)));
+                await connection.HoldAsync();
+            }
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+        await rig.UntilAsync(() => rig.Counters.Frames == 5, "the first session is live");
+        Assert.Equal([1, 2], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
+
+        restarted.SetResult();
+        await rig.PassBackoffAsync(1);
+        await rig.UntilAsync(() => rig.Counters.Frames == 9, "the second session is live");
+
+        Assert.Equal([3], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
+        Assert.Equal(5u, rig.Table[3].Datum.State);
+        Assert.Equal(0, rig.Counters.Stale);
+        Assert.True(rig.Log.Contains("the daemon restarted (session 000000000000000a -> 000000000000000b)"), string.Join(Environment.NewLine, rig.Log.Lines));
+    }
+
+    [Fact]
+    public async Task Live_events_not_newer_than_one_applied_are_rejected_as_stale()
+    {
+        await using var daemon = new ScriptedDaemon(async connection =>
+        {
+            await connection.ReadHelloAsync();
+            await connection.SendAsync(Welcome(), RosterEvent(1, 10, Datums.Attach(11, 3), replay: true), Sync(11),
+                RosterEvent(1, 12, Datums.Update(11, 4)),
+                RosterEvent(1, 12, Datums.Update(11, 7)),
+                RosterEvent(1, 9, Datums.Detach(11)));
+            await connection.HoldAsync();
+        });
+        await using var rig = new ClientRig(daemon.Endpoint);
+        rig.Start();
+
+        await rig.UntilAsync(() => rig.Counters.Frames == 6, "every frame is handled");
+
+        Assert.Equal(2, rig.Counters.Stale);
+        Assert.True(rig.Table[1].IsOccupied);
+        Assert.Equal(4u, rig.Table[1].Datum.State);
+    }
 }
