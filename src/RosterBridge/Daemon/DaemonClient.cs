@@ -162,8 +162,8 @@ internal sealed class DaemonClient
 
     private void OnSynced(DaemonSession session)
     {
-        IsLive = true;
         _syncedAt = _time.GetTimestamp();
+        IsLive = true;
         if (_lastSessionId is { } previous && previous != session.SessionId)
         {
             _log.LogInformation("the daemon restarted (session {Previous:x16} -> {Current:x16}); its replay is the roster now", previous, session.SessionId);

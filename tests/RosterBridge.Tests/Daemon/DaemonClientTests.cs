@@ -28,7 +28,8 @@ public sealed class DaemonClientTests
 
         rig.Start();
 
-        await rig.UntilAsync(() => rig.Counters.Frames == 5, "every frame of the one write is handled");
+        await rig.UntilAsync(() => rig.Counters.RosterEvents == 3, "every event of the one write is applied");
+        Assert.Equal(5, rig.Counters.Frames);
         Assert.Equal(4u, rig.Table[1].Datum.State);
         Assert.Equal(12u, rig.Table[2].Datum.Vmid);
         Assert.True(rig.Client.IsLive);
@@ -72,11 +73,11 @@ public sealed class DaemonClientTests
             await rig.UntilAsync(() => rig.Counters.Frames == whole, $"the {whole} whole frames before byte {split} are handled");
             rest.SetResult();
 
-            await rig.UntilAsync(() => rig.Counters.Frames == frames.Length, $"every frame is handled (split at byte {split})");
+            await rig.UntilAsync(() => rig.Counters.RosterEvents == 5, $"every event is applied (split at byte {split})");
+            Assert.Equal(frames.Length, rig.Counters.Frames);
             Assert.False(rig.Table[1].IsOccupied);
             Assert.Equal(4u, rig.Table[2].Datum.State);
             Assert.Equal(13u, rig.Table[3].Datum.Vmid);
-            Assert.Equal(5, rig.Counters.RosterEvents); // two replayed, three live
             Assert.Equal(1, rig.Counters.Syncs);
             Assert.Equal(0, rig.Counters.ProtocolErrors);
             await rig.StopAsync();
@@ -242,12 +243,13 @@ public sealed class DaemonClientTests
         });
         await using var rig = new ClientRig(daemon.Endpoint);
         rig.Start();
-        await rig.UntilAsync(() => rig.Counters.Frames == 5, "the first session is live");
+        await rig.UntilAsync(() => rig.Counters.RosterEvents == 3, "the first session is live");
         Assert.Equal([1, 2], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
 
         restarted.SetResult();
         await rig.PassBackoffAsync(1);
-        await rig.UntilAsync(() => rig.Counters.Frames == 9, "the second session is live");
+        await rig.UntilAsync(() => rig.Counters.RosterEvents == 5, "the second session is live");
+        Assert.Equal(9, rig.Counters.Frames);
 
         Assert.Equal([3], Enumerable.Range(0, 64).Where(i => rig.Table[i].IsOccupied));
         Assert.Equal(5u, rig.Table[3].Datum.State);
@@ -270,9 +272,10 @@ public sealed class DaemonClientTests
         await using var rig = new ClientRig(daemon.Endpoint);
         rig.Start();
 
-        await rig.UntilAsync(() => rig.Counters.Frames == 6, "every frame is handled");
+        await rig.UntilAsync(() => rig.Counters.Stale == 2, "both stale events are rejected");
+        Assert.Equal(6, rig.Counters.Frames);
 
-        Assert.Equal(2, rig.Counters.Stale);
+        Assert.Equal(2, rig.Counters.RosterEvents);
         Assert.True(rig.Table[1].IsOccupied);
         Assert.Equal(4u, rig.Table[1].Datum.State);
     }

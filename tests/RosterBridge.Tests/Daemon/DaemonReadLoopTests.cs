@@ -88,7 +88,7 @@ public sealed class DaemonReadLoopTests
                 outbox.Complete(await outbox.TakeAsync(CancellationToken.None), acknowledged: true);
             }
 
-            await Eventually.UntilAsync(() => _counters.Frames == 4, "the live event is read once there is room");
+            await Eventually.UntilAsync(() => _counters.RosterEvents == 2, "the live event is read once there is room");
             Assert.Equal(PerEventOutbox.Capacity, outbox.PendingCount);
         }
 
