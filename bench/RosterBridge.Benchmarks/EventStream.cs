@@ -1,4 +1,5 @@
 using System.Buffers;
+using RosterBridge.Daemon;
 using RosterBridge.Frames;
 using RosterBridge.Roster;
 
@@ -13,8 +14,8 @@ internal static class EventStream
     /// <summary>Events per benchmark invocation; every per-event benchmark reports cost per one of them.</summary>
     public const int Count = 65_536;
 
-    /// <summary>The size of the segments a <see cref="System.IO.Pipelines.PipeReader"/> over the daemon's socket hands out (DaemonClient's bufferSize).</summary>
-    public const int PipeSegmentSize = 16 * 1024;
+    /// <summary>The size of the segments a <see cref="System.IO.Pipelines.PipeReader"/> over the daemon's socket hands out.</summary>
+    public const int PipeSegmentSize = DaemonClient.ReadBufferSize;
 
     /// <summary>Live ROSTER events with seq <paramref name="firstSeq"/>, +1, ...: 20 % ATTACH, 70 % UPDATE, 10 % DETACH.</summary>
     public static byte[] LiveRosterEvents(int count, ulong firstSeq, int seed = 1)

@@ -8,7 +8,7 @@ internal static class Frames
         EventStream.AsSequence(wire, layout == StreamBuffer.PipeSegments ? EventStream.PipeSegmentSize : 0);
 
     /// <summary>
-    /// The frame body as one span, exactly as DaemonClient.HandleFrames gets it: the segment's own
+    /// The frame body as one span, exactly as DaemonReadLoop.HandleFrames gets it: the segment's own
     /// bytes when the body lies in one segment, otherwise a copy into <paramref name="copy"/>.
     /// </summary>
     public static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> body, Span<byte> copy)

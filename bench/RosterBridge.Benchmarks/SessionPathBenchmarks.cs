@@ -53,7 +53,7 @@ public class SessionPathBenchmarks
         return HandleAll(_session, _stream);
     }
 
-    /// <summary>DaemonClient.HandleFrames: every whole frame into the session; stops at anything but Continue.</summary>
+    /// <summary>As DaemonReadLoop.HandleFrames: every whole frame into the session; stops at anything but Continue.</summary>
     private static int HandleAll(DaemonSession session, ReadOnlySequence<byte> buffer)
     {
         Span<byte> copy = stackalloc byte[VmsigWire.MaxFrameLength];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -16,8 +15,19 @@ namespace RosterBridge.Daemon;
 /// </summary>
 internal sealed class DaemonClient
 {
-    /// <summary>A daemon that accepts but does not finish its replay within this time is dropped.</summary>
-    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>A connect (TCP handshake, or DNS and TCP) that has not completed by then is given up.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A connection counts as a success, which starts the backoff again from its initial delay, only
+    /// once it has stayed up this long past SYNC. Resetting at SYNC itself would let a daemon that
+    /// closes right after every SYNC be reconnected at the initial delay, several times a second,
+    /// each time with a replay and a broker read-back.
+    /// </summary>
+    public static readonly TimeSpan StableConnection = TimeSpan.FromSeconds(10);
+
+    /// <summary>The size of the pipe's reads from the daemon's socket.</summary>
+    internal const int ReadBufferSize = 16 * 1024;
 
     private readonly DaemonEndpoint _endpoint;
     private readonly RosterFeed _feed;
@@ -26,13 +36,19 @@ internal sealed class DaemonClient
     private readonly RateLimitedLog _badInput;
     private readonly Backoff _backoff;
     private readonly Action _onSynced;
-    private readonly byte[] _straddling = new byte[VmsigWire.MaxFrameLength]; // a frame across two pipe segments
+    private readonly TimeProvider _time;
+    private readonly DaemonReadLoop _loop;
     private ulong? _lastSessionId;
+    private long _syncedAt;
 
     /// <param name="onSynced">Called after each SYNC, once the replay is the roster.</param>
-    public DaemonClient(DaemonEndpoint endpoint, ReconnectOpts reconnect, RosterFeed feed, BridgeCounters counters, ILogger log, Action? onSynced = null)
+    /// <param name="time">The clock of the backoff, the connect and handshake limits (tests pass a fake one).</param>
+    public DaemonClient(DaemonEndpoint endpoint, ReconnectOpts reconnect, RosterFeed feed, BridgeCounters counters, ILogger log, Action? onSynced = null,
+        TimeProvider? time = null)
     {
         _onSynced = onSynced ?? (() => { });
+        _time = time ?? TimeProvider.System;
+        _loop = new DaemonReadLoop(feed, _time);
         _endpoint = endpoint;
         _feed = feed;
         _counters = counters;
@@ -65,7 +81,7 @@ internal sealed class DaemonClient
             {
                 _log.LogWarning("daemon socket {Path} does not exist (is the daemon running? is the path right?): {Error}", _endpoint.Address, ex.Message);
             }
-            catch (SocketException ex)
+            catch (Exception ex) when (ex is SocketException or TimeoutException)
             {
                 _log.LogWarning("daemon {Endpoint}: {Error}", _endpoint, ex.Message);
             }
@@ -79,6 +95,11 @@ internal sealed class DaemonClient
             }
             finally
             {
+                if (IsLive && _time.GetElapsedTime(_syncedAt) >= StableConnection)
+                {
+                    _backoff.Reset();
+                }
+
                 IsLive = false;
             }
 
@@ -86,7 +107,7 @@ internal sealed class DaemonClient
             _log.LogInformation("reconnecting to the daemon in {Delay:F1} s", delay.TotalSeconds);
             try
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, _time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -103,7 +124,7 @@ internal sealed class DaemonClient
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
         }
 
-        await socket.ConnectAsync(_endpoint.ToEndPoint(), cancellationToken);
+        await ConnectAsync(socket, cancellationToken);
         _counters.DaemonConnected();
         await using var stream = new NetworkStream(socket, ownsSocket: false);
 
@@ -111,10 +132,11 @@ internal sealed class DaemonClient
         EventWriter.WriteHello(hello, Capabilities.Roster);
         await stream.WriteAsync(hello, cancellationToken);
 
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: true));
+        var session = new DaemonSession(_feed, _counters, _badInput);
         try
         {
-            await ReadFramesAsync(reader, cancellationToken);
+            await _loop.RunAsync(reader, session, () => OnSynced(session), cancellationToken);
         }
         finally
         {
@@ -122,114 +144,26 @@ internal sealed class DaemonClient
         }
     }
 
-    private async Task ReadFramesAsync(PipeReader reader, CancellationToken cancellationToken)
+    private async Task ConnectAsync(Socket socket, CancellationToken cancellationToken)
     {
-        var session = new DaemonSession(_feed, _counters, _badInput);
-        using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshakeTimeout.CancelAfter(HandshakeTimeout);
-        var readToken = handshakeTimeout.Token;
-
-        while (true)
+        // A TCP peer that drops SYNs (a firewall, a full accept queue) leaves connect pending for
+        // minutes of kernel retries.
+        using var limit = new CancellationTokenSource(ConnectTimeout, _time);
+        using var limitOrStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        try
         {
-            ReadResult read;
-            try
-            {
-                read = await reader.ReadAsync(readToken);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new DaemonProtocolException($"no SYNC within {HandshakeTimeout.TotalSeconds:F0} s of connecting");
-            }
-
-            var buffer = read.Buffer;
-            var outcome = HandleFrames(session, ref buffer);
-            reader.AdvanceTo(buffer.Start, buffer.End);
-
-            if (outcome == FrameOutcome.Synced)
-            {
-                readToken = cancellationToken; // live events may be far apart: no timeout after SYNC
-                OnSynced(session);
-            }
-            else if (outcome == FrameOutcome.DaemonError)
-            {
-                // A refusal is for good; other ERROR codes may pass, so they reconnect with backoff.
-                if (session.ErrorCode is DaemonErrorCode.CapabilityRefused or DaemonErrorCode.VersionUnsupported or DaemonErrorCode.MalformedRequest)
-                {
-                    throw new DaemonRefusedException(session.ErrorCode, session.Problem);
-                }
-
-                throw new DaemonProtocolException(session.Problem);
-            }
-            else if (outcome == FrameOutcome.ProtocolError)
-            {
-                throw new DaemonProtocolException(session.Problem);
-            }
-
-            if (read.IsCompleted)
-            {
-                throw new IOException(buffer.IsEmpty ? "the daemon closed the connection" : "the daemon closed the connection inside a frame");
-            }
+            await socket.ConnectAsync(_endpoint.ToEndPoint(), limitOrStop.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no connection within {ConnectTimeout.TotalSeconds:F0} s");
         }
     }
-
-    /// <summary>Handles every whole frame in the buffer; stops early at SYNC or an error.</summary>
-    private FrameOutcome HandleFrames(DaemonSession session, ref ReadOnlySequence<byte> buffer)
-    {
-        var copy = _straddling;
-        while (true)
-        {
-            // Every whole frame in the first segment is cut as a span, and the sequence is advanced
-            // once: slicing a ReadOnlySequence per frame costs more than decoding the frame.
-            var span = buffer.FirstSpan;
-            var start = span.Length;
-            var outcome = FrameOutcome.Continue;
-            FrameParseResult cut;
-            uint length;
-            while ((cut = FrameReader.TryRead(ref span, out var body, out length)) == FrameParseResult.Frame)
-            {
-                outcome = session.Handle(body);
-                if (outcome != FrameOutcome.Continue)
-                {
-                    break;
-                }
-            }
-
-            buffer = buffer.Slice(start - span.Length);
-            if (outcome != FrameOutcome.Continue)
-            {
-                return outcome;
-            }
-
-            if (cut == FrameParseResult.InvalidLength)
-            {
-                return RejectLength(session, length);
-            }
-
-            // The first segment ends inside a frame: that frame straddles segments (or is incomplete).
-            switch (FrameReader.TryRead(ref buffer, out var straddling, out length))
-            {
-                case FrameParseResult.NeedMoreData:
-                    return FrameOutcome.Continue;
-                case FrameParseResult.InvalidLength:
-                    return RejectLength(session, length);
-            }
-
-            straddling.CopyTo(copy);
-            outcome = session.Handle(copy.AsSpan(0, (int)straddling.Length));
-            if (outcome != FrameOutcome.Continue)
-            {
-                return outcome;
-            }
-        }
-    }
-
-    private static FrameOutcome RejectLength(DaemonSession session, uint length) =>
-        session.Reject($"frame length {length} is outside {VmsigWire.MinFrameLength}..{VmsigWire.MaxFrameLength}");
 
     private void OnSynced(DaemonSession session)
     {
+        _syncedAt = _time.GetTimestamp();
         IsLive = true;
-        _backoff.Reset();
         if (_lastSessionId is { } previous && previous != session.SessionId)
         {
             _log.LogInformation("the daemon restarted (session {Previous:x16} -> {Current:x16}); its replay is the roster now", previous, session.SessionId);

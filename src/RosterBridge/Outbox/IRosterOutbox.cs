@@ -11,6 +11,9 @@ internal interface IRosterOutbox
     /// <summary>The slot changed: this is its newest state.</summary>
     void Offer(int endpoint, in SlotState state);
 
+    /// <summary>Completes once the outbox has room for another read's worth of offers; the daemon reader waits on it between reads.</summary>
+    ValueTask WaitForRoomAsync(CancellationToken cancellationToken);
+
     /// <summary>The sink (re)connected: the broker may hold anything.</summary>
     void BrokerStateLost();
 

@@ -6,7 +6,9 @@ namespace RosterBridge.Outbox;
 /// <summary>
 /// The baseline a coalescing bridge is measured against (<c>Outbox:Mode = per-event</c>): every
 /// event is published, in order, one at a time, as a naive bridge does. Bounded: when the queue is
-/// full, the daemon reader waits, so the bridge falls behind the daemon instead of growing.
+/// full, the daemon reader waits (in <see cref="WaitForRoomAsync"/>, between reads, cancellably), so
+/// the bridge falls behind the daemon instead of growing. An offer never blocks: the events of the
+/// read that filled the queue wait beside it, past the bound by at most one read's worth.
 /// </summary>
 internal sealed class PerEventOutbox : IRosterOutbox
 {
@@ -19,6 +21,7 @@ internal sealed class PerEventOutbox : IRosterOutbox
         FullMode = BoundedChannelFullMode.Wait,
     });
 
+    private readonly Queue<PublishJob> _overflow = new(); // later than everything in _queue
     private readonly Lock _gate = new();
     private PublishJob? _retry;
     private long _version;
@@ -30,7 +33,7 @@ internal sealed class PerEventOutbox : IRosterOutbox
         {
             lock (_gate)
             {
-                return _queue.Reader.Count + _inFlight + (_retry is null ? 0 : 1);
+                return _queue.Reader.Count + _overflow.Count + _inFlight + (_retry is null ? 0 : 1);
             }
         }
     }
@@ -38,10 +41,34 @@ internal sealed class PerEventOutbox : IRosterOutbox
     public void Offer(int endpoint, in SlotState state)
     {
         var job = new PublishJob(endpoint, state, Interlocked.Increment(ref _version), BrokerStateUnknown: false);
-        if (!_queue.Writer.TryWrite(job))
+        lock (_gate)
         {
-            // The daemon reader is synchronous; in this mode it is meant to be held up by the broker.
-            _queue.Writer.WriteAsync(job).AsTask().GetAwaiter().GetResult();
+            if (_overflow.Count > 0 || !_queue.Writer.TryWrite(job))
+            {
+                _overflow.Enqueue(job);
+            }
+        }
+    }
+
+    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (!TryMoveOverflow())
+        {
+            await _queue.Writer.WaitToWriteAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Moves waiting events into the queue while it has room; true when none are left waiting.</summary>
+    private bool TryMoveOverflow()
+    {
+        lock (_gate)
+        {
+            while (_overflow.TryPeek(out var job) && _queue.Writer.TryWrite(job))
+            {
+                _overflow.Dequeue();
+            }
+
+            return _overflow.Count == 0;
         }
     }
 
@@ -52,23 +79,27 @@ internal sealed class PerEventOutbox : IRosterOutbox
 
     public async ValueTask<PublishJob> TakeAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        while (true)
         {
-            if (_retry is { } retry)
+            lock (_gate)
             {
-                _retry = null;
-                _inFlight++;
-                return retry;
+                if (_retry is { } retry)
+                {
+                    _retry = null;
+                    _inFlight++;
+                    return retry;
+                }
+
+                // The queue first: what waits beside it came later.
+                if (_queue.Reader.TryRead(out var job) || _overflow.TryDequeue(out job))
+                {
+                    _inFlight++;
+                    return job;
+                }
             }
-        }
 
-        var job = await _queue.Reader.ReadAsync(cancellationToken);
-        lock (_gate)
-        {
-            _inFlight++;
+            await _queue.Reader.WaitToReadAsync(cancellationToken);
         }
-
-        return job;
     }
 
     public void Complete(in PublishJob job, bool acknowledged)

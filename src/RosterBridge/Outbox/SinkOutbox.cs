@@ -75,6 +75,9 @@ internal sealed class SinkOutbox : IRosterOutbox
         }
     }
 
+    /// <summary>Always room: 64 slots, however fast the daemon offers.</summary>
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>
     /// The sink (re)connected: the broker may have lost or kept anything, so every slot with a
     /// desired state is published again.

@@ -41,6 +41,15 @@ internal sealed class RosterFeed
         return System.Numerics.BitOperations.PopCount(changed);
     }
 
+    /// <summary>Completes once every outbox has room for another read's worth of offers (a per-event outbox is a bounded queue).</summary>
+    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        foreach (var outbox in _outboxes)
+        {
+            await outbox.WaitForRoomAsync(cancellationToken);
+        }
+    }
+
     private void Offer(int endpoint)
     {
         ref readonly var state = ref Table[endpoint];

@@ -33,31 +33,76 @@ public sealed class PerEventOutboxTests
     }
 
     [Fact]
-    public async Task A_full_queue_holds_the_writer_back_until_a_job_is_taken()
+    public async Task Offers_past_a_full_queue_do_not_block_and_the_reader_waits_for_room_between_reads()
     {
         var outbox = new PerEventOutbox();
-        for (var i = 0; i < PerEventOutbox.Capacity; i++)
+        for (var i = 0; i < PerEventOutbox.Capacity + 3; i++)
         {
-            outbox.Offer(i % 64, Occupied((uint)i));
+            outbox.Offer(i % 64, Occupied((uint)i)); // returns at once, full or not
         }
 
-        var blocked = Task.Run(() => outbox.Offer(0, Occupied(999_999)));
-        Assert.Equal(PerEventOutbox.Capacity, outbox.PendingCount); // never more than the capacity
+        Assert.Equal(PerEventOutbox.Capacity + 3, outbox.PendingCount); // nothing dropped
+        var waiting = outbox.WaitForRoomAsync(CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted);
 
-        var job = await outbox.TakeAsync(CancellationToken.None);
-        outbox.Complete(job, acknowledged: true);
-        await blocked.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(PerEventOutbox.Capacity, outbox.PendingCount); // the held-back event was kept, not dropped
+        for (var i = 0; i < 3; i++)
+        {
+            var job = await outbox.TakeAsync(CancellationToken.None);
+            outbox.Complete(job, acknowledged: true);
+        }
 
-        var last = 0u;
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10)); // the three that waited beside the queue are in it now
+        Assert.Equal(PerEventOutbox.Capacity, outbox.PendingCount);
+        var taken = new List<uint>();
         while (outbox.PendingCount > 0)
         {
-            var next = await outbox.TakeAsync(CancellationToken.None);
-            last = next.State.Datum.Vmid;
-            outbox.Complete(next, acknowledged: true);
+            var job = await outbox.TakeAsync(CancellationToken.None);
+            taken.Add(job.State.Datum.Vmid);
+            outbox.Complete(job, acknowledged: true);
         }
 
-        Assert.Equal(999_999u, last);
+        Assert.Equal(Enumerable.Range(3, PerEventOutbox.Capacity).Select(i => (uint)i), taken);
+    }
+
+    [Fact]
+    public async Task Waiting_for_room_ends_when_cancelled()
+    {
+        var outbox = new PerEventOutbox();
+        for (var i = 0; i <= PerEventOutbox.Capacity; i++)
+        {
+            outbox.Offer(0, Occupied((uint)i));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var waiting = outbox.WaitForRoomAsync(stop.Token).AsTask();
+        Assert.False(waiting.IsCompleted);
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(PerEventOutbox.Capacity + 1, outbox.PendingCount);
+    }
+
+    [Fact]
+    public async Task Events_waiting_beside_the_queue_are_taken_in_order_even_when_the_reader_stopped_waiting()
+    {
+        var outbox = new PerEventOutbox();
+        for (var i = 0; i < PerEventOutbox.Capacity + 5; i++)
+        {
+            outbox.Offer(0, Occupied((uint)i));
+        }
+
+        var last = 0u;
+        for (var i = 0; i < PerEventOutbox.Capacity + 5; i++)
+        {
+            var job = await outbox.TakeAsync(CancellationToken.None);
+            Assert.Equal((uint)i, job.State.Datum.Vmid);
+            last = job.State.Datum.Vmid;
+            outbox.Complete(job, acknowledged: true);
+        }
+
+        Assert.Equal((uint)(PerEventOutbox.Capacity + 4), last);
+        Assert.Equal(0, outbox.PendingCount);
+        Assert.True(outbox.WaitForRoomAsync(CancellationToken.None).AsTask().IsCompletedSuccessfully); // room: it does not wait
     }
 
     private static SlotState Occupied(uint vmid) =>

@@ -5,13 +5,15 @@ using RosterBridge.Frames;
 using RosterBridge.Health;
 using RosterBridge.Outbox;
 using RosterBridge.Roster;
+using RosterBridge.Tests.Frames;
 using Xunit;
 
 namespace RosterBridge.Tests.SteadyPath;
 
 /// <summary>
-/// The per-event path (frame → header → datum → table → outboxes) allocates nothing once running:
-/// counted with the runtime's per-thread allocation counter, not timed.
+/// The per-event path (the read loop's frame cutting → header → datum → table → outboxes, and the
+/// wait for room between reads) allocates nothing once running: counted with the runtime's
+/// per-thread allocation counter, not timed.
 /// </summary>
 public sealed class SteadyPathAllocationTests
 {
@@ -21,8 +23,10 @@ public sealed class SteadyPathAllocationTests
     public void Cutting_decoding_and_applying_live_events_allocates_nothing()
     {
         var outboxes = new[] { new SinkOutbox(), new SinkOutbox() };
-        var session = new DaemonSession(
-            new RosterFeed(new RosterTable(), outboxes), new BridgeCounters(), new RateLimitedLog(NullLogger.Instance));
+        var feed = new RosterFeed(new RosterTable(), outboxes);
+        var counters = new BridgeCounters();
+        var session = new DaemonSession(feed, counters, new RateLimitedLog(NullLogger.Instance));
+        var loop = new DaemonReadLoop(feed, TimeProvider.System);
         var wire = new byte[EventWriter.WireSize * (Events + 2)];
         EventWriter.WriteWelcome(wire, seq: 1, timestampNs: 1, Capabilities.Roster, sessionId: 7);
         EventWriter.WriteSync(wire.AsSpan(EventWriter.WireSize), seq: 2, timestampNs: 2);
@@ -36,33 +40,46 @@ public sealed class SteadyPathAllocationTests
             datum.Write(EventWriter.WriteEvent(wire.AsSpan(EventWriter.WireSize * (i + 2)), header));
         }
 
+        // As a pipe hands them over: read-sized segments, so some frames straddle two.
+        var half = EventWriter.WireSize * (2 + (Events / 2));
+        var warmUp = InReads(wire[..half]);
+        var measured = InReads(wire[half..]);
+
         // Handshake and a first pass warm everything up (tiered JIT, the outboxes' queues).
-        var handled = Run(session, wire, 0, 2 + (Events / 2));
+        Run(loop, feed, session, warmUp);
         Assert.Equal(SessionPhase.Live, session.Phase);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        handled += Run(session, wire, 2 + (Events / 2), Events + 2);
+        Run(loop, feed, session, measured);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(Events + 2, handled);
+        Assert.Equal(Events + 2, counters.Frames);
         Assert.Equal(0, allocated);
     }
 
-    private static int Run(DaemonSession session, byte[] wire, int firstEvent, int endEvent)
+    private static ReadOnlySequence<byte> InReads(byte[] bytes) =>
+        SegmentedSequence.Split(bytes, [.. Enumerable.Range(1, (bytes.Length - 1) / DaemonClient.ReadBufferSize).Select(i => i * DaemonClient.ReadBufferSize)]);
+
+    /// <summary>What the read loop does with each read: wait for room in the outboxes, then handle every whole frame.</summary>
+    private static void Run(DaemonReadLoop loop, RosterFeed feed, DaemonSession session, ReadOnlySequence<byte> buffer)
     {
-        var buffer = new ReadOnlySequence<byte>(wire, firstEvent * EventWriter.WireSize, (endEvent - firstEvent) * EventWriter.WireSize);
-        var handled = 0;
-        while (FrameReader.TryRead(ref buffer, out var body, out _) == FrameParseResult.Frame)
+        while (!buffer.IsEmpty)
         {
-            var outcome = session.Handle(body.FirstSpan);
-            if (outcome is not (FrameOutcome.Continue or FrameOutcome.Synced))
+            if (!feed.WaitForRoomAsync(CancellationToken.None).AsTask().IsCompletedSuccessfully)
             {
-                Assert.Fail($"event {handled}: {outcome} {session.Problem}");
+                Assert.Fail("a coalescing outbox made the reader wait");
             }
 
-            handled++;
-        }
+            var outcome = loop.HandleFrames(session, ref buffer);
+            if (outcome is not (FrameOutcome.Continue or FrameOutcome.Synced))
+            {
+                Assert.Fail($"{outcome} {session.Problem}");
+            }
 
-        return handled;
+            if (outcome == FrameOutcome.Continue && !buffer.IsEmpty)
+            {
+                Assert.Fail("a frame was left unhandled"); // only whole frames were given
+            }
+        }
     }
 }
