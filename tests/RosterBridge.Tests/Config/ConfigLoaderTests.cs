@@ -1,3 +1,5 @@
+using System.CommandLine;
+using RosterBridge.Cli;
 using RosterBridge.Config;
 using RosterBridge.Payload;
 using Xunit;
@@ -21,7 +23,22 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     private BridgeOpts Load(params string[] args) =>
-        ConfigLoader.Parse(ConfigLoader.Build(args, _env, _dir.FullName), Host);
+        ConfigLoader.Parse(ConfigLoader.Build(CommandLine(args), _env, _dir.FullName), Host);
+
+    /// <summary>The keys the command line sets, as <c>rosterbridge run</c> parses them.</summary>
+    private static IReadOnlyDictionary<string, string?> CommandLine(params string[] args)
+    {
+        var (result, options) = ParseCommandLine(args);
+        Assert.Empty(result.Errors);
+        return options.Values(result);
+    }
+
+    private static (ParseResult Result, ConfigOptions Options) ParseCommandLine(params string[] args)
+    {
+        var command = new RootCommand();
+        var options = new ConfigOptions(command);
+        return (command.Parse(ConfigOptions.SplitKeyValues(args)), options);
+    }
 
     private ConfigException Fails(params string[] args) => Assert.Throws<ConfigException>(() => Load(args));
 
@@ -69,7 +86,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("node-7_a.lan", "node-7_a")]
     public void Node_defaults_to_the_first_label_of_the_host_name(string host, string node)
     {
-        var opts = ConfigLoader.Parse(ConfigLoader.Build([], _env, _dir.FullName), host);
+        var opts = ConfigLoader.Parse(ConfigLoader.Build(CommandLine(), _env, _dir.FullName), host);
 
         Assert.Equal(node, opts.Node);
     }
@@ -404,20 +421,67 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_keys_are_reported_but_comments_are_not()
+    public void Unknown_keys_of_the_file_and_the_environment_are_reported_but_comments_are_not()
     {
         WriteFile("""
             {
               "//": "a comment",
               "Node": "n1",
-              "Mqtt": { "//Url": "a comment", "Urll": "typo" }
+              "Mqtt": { "//Url": "a comment", "Urll": "typo" },
+              "Daemon": { "Endpont": "typo" }
             }
             """);
         _env["ROSTERBRIDGE_NATS__STREEM"] = "typo";
+        _env["ROSTERBRIDGE_TEST_MOSQUITTO_IMAGE"] = "not the bridge's";
 
-        var unknown = ConfigLoader.UnknownKeys(ConfigLoader.Build(["--Daemon:Endpont", "x"], _env, _dir.FullName)).ToList();
+        var config = ConfigLoader.Build(CommandLine(), _env, _dir.FullName);
+        var unknown = ConfigLoader.UnknownKeys(config).ToList();
 
-        Assert.Equal(["Daemon:Endpont", "Mqtt:Urll", "NATS:STREEM"], unknown.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(["Daemon:Endpont", "Mqtt:Urll", "NATS:STREEM", "TEST_MOSQUITTO_IMAGE"], unknown.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal("n1", ConfigLoader.Parse(config, Host).Node); // a warning, not an error
+    }
+
+    [Theory]
+    [InlineData("--Daemon:Endpont", "x")]
+    [InlineData("--Daemon:Endpont=x")]
+    [InlineData("--Mqtt:Url:x")]
+    [InlineData("--Nats")]
+    [InlineData("--node")]
+    [InlineData("-n=x")]
+    public void Unknown_or_incomplete_keys_on_the_command_line_are_refused(params string[] args)
+    {
+        var (result, _) = ParseCommandLine(args);
+
+        Assert.NotEmpty(result.Errors);
+        Assert.Contains(args[0], result.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_key_is_an_option_in_both_forms_and_the_short_forms_set_theirs()
+    {
+        var keys = ConfigKeys.All;
+
+        Assert.Equal(keys.ToDictionary(key => key, key => (string?)$"v-{key}"), CommandLine([.. keys.Select(key => $"--{key}=v-{key}")]));
+        Assert.Equal(keys.ToDictionary(key => key, key => (string?)$"v-{key}"), CommandLine([.. keys.SelectMany(key => new[] { $"--{key}", $"v-{key}" })]));
+        Assert.Equal(
+            new Dictionary<string, string?> { ["Config"] = "f", ["Node"] = "n", ["Daemon:Endpoint"] = "d", ["Mqtt:Url"] = "m", ["Nats:Url"] = "s" },
+            CommandLine("--config", "f", "--node=n", "--daemon", "d", "--mqtt", "m", "--nats=s"));
+    }
+
+    [Fact]
+    public void Known_keys_are_read_off_the_settings_types_and_are_the_documented_ones()
+    {
+        string[] documented =
+        [
+            "Config", "Node", "Daemon:Endpoint",
+            "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
+            "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
+            "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
+            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
+            "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
+        ];
+
+        Assert.Equal(documented.Order(StringComparer.Ordinal), ConfigKeys.All.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -427,7 +491,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var shipped = Path.Combine(AppContext.BaseDirectory, ConfigLoader.DefaultFileName);
         Assert.True(File.Exists(shipped), $"{shipped} is missing");
 
-        var config = ConfigLoader.Build(["--config", shipped], _env, _dir.FullName);
+        var config = ConfigLoader.Build(CommandLine("--config", shipped), _env, _dir.FullName);
         var fromFile = ConfigLoader.Parse(config, Host);
         var builtIn = Load();
 

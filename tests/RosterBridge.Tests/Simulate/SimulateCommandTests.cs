@@ -27,6 +27,7 @@ public sealed class SimulateCommandTests : IDisposable
     [InlineData("--listen", "ftp://host:1")]
     [InlineData("--listen", "unix://relative.sock")]
     [InlineData("--quiet=yes")]
+    [InlineData("--listen", "unix:///tmp/0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789.sock")]
     public async Task Invalid_arguments_print_a_message_and_exit_2(params string[] args)
     {
         using var output = new StringWriter();
@@ -36,7 +37,7 @@ public sealed class SimulateCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.StartsWith("rosterbridge simulate: ", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("usage:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("See 'rosterbridge simulate --help'.", error.ToString(), StringComparison.Ordinal);
         Assert.Empty(output.ToString());
     }
 
@@ -47,7 +48,9 @@ public sealed class SimulateCommandTests : IDisposable
         using var error = new StringWriter();
 
         Assert.Equal(0, await SimulateCommand.RunAsync(["--help"], output, error, CancellationToken.None));
-        Assert.Contains("--burst N", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--burst <N>", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Examples:", output.ToString(), StringComparison.Ordinal);
+        Assert.Empty(error.ToString());
     }
 
     [Fact]
