@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RosterBridge.IntegrationTests.Support;
 using RosterBridge.Simulate;
 using Xunit;
@@ -107,13 +106,13 @@ public sealed class ExitCodeTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A broken installation: the build without one of its libraries (copied by hand, half
-    /// updated). Nothing the bridge expects: exit 1, with one line saying what is missing.
+    /// A broken installation: one of the bridge's libraries cut short (a copy or an update that
+    /// broke off). Nothing the bridge expects: exit 1, with one line saying which library failed.
     /// </summary>
     [Fact]
     public async Task Exit_1_with_one_line_when_something_unexpected_fails()
     {
-        var broken = CopyOfTheBuildWithout("Microsoft.Extensions.Configuration.Json.dll");
+        var broken = CopyOfTheBuildWithTruncated("Microsoft.Extensions.Configuration.Json.dll");
 
         await using var bridge = BridgeProcess.Start(["run"], Environment(), Path.Combine(broken, "RosterBridge.dll"));
 
@@ -162,24 +161,18 @@ public sealed class ExitCodeTests : IAsyncLifetime
         return (args, environment);
     }
 
-    /// <summary>The bridge's build (beside these tests) in a folder of its own, without one of the libraries it needs.</summary>
-    private string CopyOfTheBuildWithout(string library)
+    /// <summary>The bridge's build (beside these tests) in a folder of its own, with one of its libraries cut short (a copy that broke off).</summary>
+    private string CopyOfTheBuildWithTruncated(string library)
     {
         var target = Directory.CreateDirectory(Path.Combine(_dir, "broken-build")).FullName;
         var source = AppContext.BaseDirectory;
-        using var deps = JsonDocument.Parse(File.ReadAllText(Path.Combine(source, "RosterBridge.deps.json")));
-        var files = deps.RootElement.GetProperty("targets").EnumerateObject().First().Value.EnumerateObject()
-            .Where(package => package.Value.TryGetProperty("runtime", out _))
-            .SelectMany(package => package.Value.GetProperty("runtime").EnumerateObject().Select(file => Path.GetFileName(file.Name)))
-            .Append("RosterBridge.runtimeconfig.json")
-            .Where(file => file != library)
-            .ToList();
-        foreach (var file in files)
+        foreach (var file in Directory.EnumerateFiles(source, "*.dll").Concat(Directory.EnumerateFiles(source, "RosterBridge.*.json")))
         {
-            File.Copy(Path.Combine(source, file), Path.Combine(target, file));
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         }
 
-        // Without RosterBridge.deps.json the host loads what is in the folder, as a hand-copied install does.
+        var whole = File.ReadAllBytes(Path.Combine(source, library));
+        File.WriteAllBytes(Path.Combine(target, library), whole[..1000]);
         return target;
     }
 }

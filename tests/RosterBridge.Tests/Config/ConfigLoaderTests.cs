@@ -406,6 +406,63 @@ public sealed class ConfigLoaderTests : IDisposable
         AssertNames(Fails($"--{key}", value), key);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    [InlineData("::1", "::1")]
+    [InlineData("[::1]", "::1")]
+    [InlineData("::", "::")]
+    [InlineData("localhost", "localhost")]
+    [InlineData("*", "*")]
+    public void Health_address_forms(string address, string expected)
+    {
+        Assert.Equal(expected, Load($"--Health:Address={address}").Health.Address);
+    }
+
+    [Theory]
+    [InlineData("Health:Address", "example.org")]
+    [InlineData("Health:Address", "1.2.3.4.5")]
+    [InlineData("Health:Address", "[::1")]
+    [InlineData("Health:Port", "65536")]
+    [InlineData("Logging:Level", "Verbose")]
+    [InlineData("Outbox:Mode", "batch")]
+    public void Other_bad_values_name_their_key(string key, string value)
+    {
+        var ex = Fails($"--{key}", value);
+
+        AssertNames(ex, key);
+        Assert.Contains(value, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_socket_path_of_107_bytes_is_fine_and_108_is_not()
+    {
+        // sun_path holds 108 bytes with the closing NUL; "é" is 2 bytes in UTF-8.
+        var fits = "/" + new string('s', 104) + "é";
+        var tooLong = fits + "s";
+
+        Assert.Equal(fits, Load("--daemon", $"unix://{fits}").Daemon.Address);
+        var ex = Fails("--daemon", $"unix://{tooLong}");
+        AssertNames(ex, "Daemon:Endpoint");
+        Assert.Contains("108 bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Blank_values_mean_the_defaults()
+    {
+        _env["ROSTERBRIDGE_NODE"] = " ";
+        _env["ROSTERBRIDGE_MQTT__MAXINFLIGHT"] = string.Empty;
+        _env["ROSTERBRIDGE_MQTT__FORMAT"] = string.Empty;
+        _env["ROSTERBRIDGE_HEALTH__ADDRESS"] = string.Empty;
+
+        var opts = Load();
+
+        Assert.Equal("pve1", opts.Node);
+        Assert.Equal(16, opts.Mqtt!.MaxInFlight);
+        Assert.Equal(PayloadFormat.Json, opts.Mqtt.Format);
+        Assert.Equal("127.0.0.1", opts.Health.Address);
+    }
+
     [Fact]
     public void Credentials_and_client_id_are_passed_on()
     {
