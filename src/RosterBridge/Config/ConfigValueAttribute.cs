@@ -23,8 +23,19 @@ internal abstract class ConfigValueAttribute : ValidationAttribute
 
         var problem = Problem(value is string s ? s.Trim() : value);
 
-        // The generated validator names a member "Section.Key"; the configuration says "Section:Key".
         // No member names on the result: the message says it all, and nothing is put before it.
-        return problem is null ? ValidationResult.Success : new ValidationResult(ConfigException.Format(validationContext.DisplayName.Replace('.', ':'), problem));
+        return problem is null ? ValidationResult.Success : new ValidationResult(ConfigException.Format(Key(validationContext.DisplayName), problem));
+    }
+
+    /// <summary>
+    /// The configuration's key for the generated validator's name of a member: "BridgeSettings.Mqtt.Url"
+    /// (the options type first, as the generator of .NET 10 names it; later ones leave it out) is "Mqtt:Url".
+    /// </summary>
+    public static string Key(string displayName)
+    {
+        ArgumentNullException.ThrowIfNull(displayName);
+        const string Root = nameof(BridgeSettings) + ".";
+        var path = displayName.StartsWith(Root, StringComparison.Ordinal) ? displayName[Root.Length..] : displayName;
+        return path.Replace('.', ':');
     }
 }
