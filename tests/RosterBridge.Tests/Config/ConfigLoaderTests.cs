@@ -498,33 +498,6 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("n1", ConfigLoader.Parse(config, Host).Node); // a warning, not an error
     }
 
-    [Theory]
-    [InlineData("--Daemon:Endpont", "x")]
-    [InlineData("--Daemon:Endpont=x")]
-    [InlineData("--Mqtt:Url:x")]
-    [InlineData("--Nats")]
-    [InlineData("--node")]
-    [InlineData("-n=x")]
-    public void Unknown_or_incomplete_keys_on_the_command_line_are_refused(params string[] args)
-    {
-        var (result, _) = ParseCommandLine(args);
-
-        Assert.NotEmpty(result.Errors);
-        Assert.Contains(args[0], result.Errors[0].Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Every_key_is_an_option_in_both_forms_and_the_short_forms_set_theirs()
-    {
-        var keys = ConfigKeys.All;
-
-        Assert.Equal(keys.ToDictionary(key => key, key => (string?)$"v-{key}"), CommandLine([.. keys.Select(key => $"--{key}=v-{key}")]));
-        Assert.Equal(keys.ToDictionary(key => key, key => (string?)$"v-{key}"), CommandLine([.. keys.SelectMany(key => new[] { $"--{key}", $"v-{key}" })]));
-        Assert.Equal(
-            new Dictionary<string, string?> { ["Config"] = "f", ["Node"] = "n", ["Daemon:Endpoint"] = "d", ["Mqtt:Url"] = "m", ["Nats:Url"] = "s" },
-            CommandLine("--config", "f", "--node=n", "--daemon", "d", "--mqtt", "m", "--nats=s"));
-    }
-
     [Fact]
     public void Known_keys_are_read_off_the_settings_types_and_are_the_documented_ones()
     {
