@@ -1,5 +1,6 @@
 using System.Text;
 using RosterBridge.Cli;
+using RosterBridge.Hosting;
 
 // Whatever fails unexpectedly ends the process with one line and exit code 1, never an abort
 // (SIGABRT, a core dump and a stack trace): on a thread of its own too, which .NET would abort for.

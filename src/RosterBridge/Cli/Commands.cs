@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using RosterBridge.Simulate;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 
@@ -25,7 +26,9 @@ internal static class Commands
         root.Add(RunCommand.Create());
         root.Add(ShowCommand.Create());
         root.Add(ReadyCommand.Create());
-        root.Add(SimulateCommand.Create());
+        var simulate = SimulateCommand.Create();
+        HelpSections.Set(simulate, HelpSections.Examples(SimulateCommand.Examples));
+        root.Add(simulate);
         var version = new Command("version", "Print the version.");
         version.SetAction(result => PrintVersion(result.InvocationConfiguration.Output));
         root.Add(version);
@@ -47,7 +50,7 @@ internal static class Commands
     }
 
     /// <summary>Help that ends with the command's own sections (<see cref="HelpSections"/>), and <c>--version</c> as <c>version</c> says it.</summary>
-    public static RootCommand WithOurHelpAndVersion(RootCommand root)
+    private static RootCommand WithOurHelpAndVersion(RootCommand root)
     {
         ArgumentNullException.ThrowIfNull(root);
         root.HelpName = "rosterbridge";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http;
 using RosterBridge.Config;
 using RosterBridge.Health;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 

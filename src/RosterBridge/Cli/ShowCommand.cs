@@ -3,6 +3,7 @@ using System.Text;
 using RosterBridge.Config;
 using RosterBridge.Mqtt;
 using RosterBridge.Nats;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using RosterBridge.Cli;
 
 namespace RosterBridge.Hosting;
 

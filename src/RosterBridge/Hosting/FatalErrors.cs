@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using RosterBridge.Cli;
 
 namespace RosterBridge.Hosting;
 

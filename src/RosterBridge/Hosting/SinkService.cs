@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Hosting;
-using RosterBridge.Cli;
 using RosterBridge.Outbox;
 
 namespace RosterBridge.Hosting;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using RosterBridge.Cli;
 using RosterBridge.Frames;
 
 namespace RosterBridge.Simulate;
@@ -15,6 +14,14 @@ internal static class SimulateCommand
 
     private const int BurstFlushEvery = 4096;
 
+    /// <summary>Command lines for the help.</summary>
+    public static readonly string[] Examples =
+    [
+        "rosterbridge simulate --listen unix:///tmp/vmsig.sock --vms 20 --rate 5",
+        "rosterbridge simulate --listen tcp://127.0.0.1:0 --seed 7 --burst 1000000 --quiet",
+        "rosterbridge simulate --listen tcp://127.0.0.1:7000 --refuse-roster",
+    ];
+
     /// <summary>The <c>simulate</c> command: runs until SIGTERM or SIGINT, then exit code 0.</summary>
     public static Command Create()
     {
@@ -22,20 +29,7 @@ internal static class SimulateCommand
         var command = new Command("simulate", "Serve a simulated vmsig daemon that generates roster events: for demos, tests and benchmarks.");
         options.AddTo(command);
         command.SetAction((result, stop) => ServeAsync(options.Read(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
-        HelpSections.Set(
-            command,
-            HelpSections.Examples(
-                "rosterbridge simulate --listen unix:///tmp/vmsig.sock --vms 20 --rate 5",
-                "rosterbridge simulate --listen tcp://127.0.0.1:0 --seed 7 --burst 1000000 --quiet",
-                "rosterbridge simulate --listen tcp://127.0.0.1:7000 --refuse-roster"));
         return command;
-    }
-
-    /// <summary>Parses <paramref name="args"/> (what follows <c>simulate</c>) and runs the simulator, as <c>rosterbridge simulate</c> does.</summary>
-    internal static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        return Commands.InvokeAsync(Alone(Create()), ["simulate", .. args], output, error, cancellationToken);
     }
 
     /// <summary>Parses the command line; on false, <paramref name="problem"/> says what is wrong.</summary>
@@ -45,7 +39,7 @@ internal static class SimulateCommand
         var options = new SimulateOptions();
         var command = new Command("simulate");
         options.AddTo(command);
-        var result = Alone(command).Parse(["simulate", .. args]);
+        var result = new RootCommand { command }.Parse(["simulate", .. args]);
         if (result.Errors.Count > 0)
         {
             (opts, problem) = (new SimulatorOpts(), result.Errors[0].Message);
@@ -55,8 +49,6 @@ internal static class SimulateCommand
         (opts, problem) = (options.Read(result), string.Empty);
         return true;
     }
-
-    private static RootCommand Alone(Command command) => Commands.WithOurHelpAndVersion(new RootCommand { command });
 
     private static async Task<int> ServeAsync(SimulatorOpts opts, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

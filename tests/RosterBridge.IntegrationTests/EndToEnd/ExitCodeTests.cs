@@ -112,13 +112,13 @@ public sealed class ExitCodeTests : IAsyncLifetime
     [Fact]
     public async Task Exit_1_with_one_line_when_something_unexpected_fails()
     {
-        var broken = CopyOfTheBuildWithTruncated("Microsoft.Extensions.Configuration.Json.dll");
+        var broken = CopyOfTheBuildWithTruncated("Microsoft.Extensions.Hosting.Systemd.dll");
 
         await using var bridge = BridgeProcess.Start(["run"], Environment(), Path.Combine(broken, "RosterBridge.dll"));
 
         Assert.True(await bridge.WaitForExitAsync(ExitWithin) == 1, $"exit code 1 expected; output:\n{bridge.Output}");
-        AssertClearOutput(bridge.Output, "Microsoft.Extensions.Configuration.Json");
-        Assert.Single(bridge.Output.Split('\n'), line => line.Contains("Microsoft.Extensions.Configuration.Json", StringComparison.Ordinal));
+        AssertClearOutput(bridge.Output, "Microsoft.Extensions.Hosting.Systemd");
+        Assert.Single(bridge.Output.Split('\n'), line => line.Contains("Microsoft.Extensions.Hosting.Systemd", StringComparison.Ordinal));
     }
 
     private static void AssertClearOutput(string output, string named)
