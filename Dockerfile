@@ -8,7 +8,8 @@ RUN dotnet restore src/RosterBridge/RosterBridge.csproj
 COPY src/ src/
 RUN dotnet publish src/RosterBridge/RosterBridge.csproj -c Release --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+# aspnet: the runtime with ASP.NET Core, whose Kestrel serves /healthz and /readyz.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app ./
 # The daemon's socket is shared into the container at this path (see docker-compose.yml).

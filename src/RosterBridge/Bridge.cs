@@ -11,7 +11,8 @@ namespace RosterBridge;
 
 /// <summary>
 /// The whole bridge, wired in the direction the data flows: daemon client → roster table →
-/// one outbox per sink → MQTT / NATS. Runs until cancelled or until something fatal happens.
+/// one outbox per sink → MQTT / NATS. It only composes: hosted services run its parts
+/// (Hosting/BridgeServices.cs; <c>RunAsync</c> runs them in a host of its own).
 /// </summary>
 internal sealed class Bridge : IAsyncDisposable
 {
@@ -22,6 +23,7 @@ internal sealed class Bridge : IAsyncDisposable
     public Bridge(BridgeOpts opts, ILoggerFactory logging)
     {
         Opts = opts;
+        Logging = logging;
         _log = logging.CreateLogger("rosterbridge");
         var runners = new List<SinkRunner>();
         var perEvent = opts.OutboxMode == OutboxMode.PerEvent;
@@ -54,6 +56,9 @@ internal sealed class Bridge : IAsyncDisposable
 
     public BridgeOpts Opts { get; }
 
+    /// <summary>Where the bridge's parts log.</summary>
+    public ILoggerFactory Logging { get; }
+
     public BridgeCounters Counters { get; } = new();
 
     public RosterTable Table { get; }
@@ -73,46 +78,36 @@ internal sealed class Bridge : IAsyncDisposable
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Runs until <paramref name="stop"/>, then stops reading the daemon and gives the sinks up to
-    /// <see cref="FlushTimeout"/> to publish what is pending. Throws <see cref="DaemonRefusedException"/>
-    /// or <see cref="SinkConfigException"/> when going on cannot help.
-    /// </summary>
-    public async Task RunAsync(CancellationToken stop)
-    {
-        using var daemonStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var sinksStop = new CancellationTokenSource();
-        var daemon = Daemon.RunAsync(daemonStop.Token);
-        var tasks = Sinks.Select(sink => sink.RunAsync(sinksStop.Token)).Prepend(daemon).ToList();
+    /// <summary>How long a stopping bridge may take to say offline on each broker.</summary>
+    public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The sinks a bridge can have, by <see cref="SinkRunner.Name"/>: one hosted service each.</summary>
+    public static IReadOnlyList<string> SinkNames { get; } = ["mqtt", "nats"];
+
+    /// <summary>The runner of the named sink; null when that sink is off.</summary>
+    public SinkRunner? Sink(string name) => Sinks.FirstOrDefault(sink => sink.Name == name);
+
+    /// <summary>One line saying what this bridge connects to.</summary>
+    public void LogStarting() =>
         _log.LogInformation("rosterbridge node {Node}: daemon {Daemon}, mqtt {Mqtt}, nats {Nats}",
             Opts.Node, Opts.Daemon, Opts.Mqtt is null ? "off" : $"mqtt://{Opts.Mqtt.Url.Host}:{Opts.Mqtt.Url.Port}",
             Opts.Nats is null ? "off" : $"nats://{Opts.Nats.Url.Host}:{Opts.Nats.Url.Port}");
 
-        // The daemon reader ends on stop or on a refusal; a sink ends only on a broker set up wrong.
-        var first = await Task.WhenAny(tasks);
-        await daemonStop.CancelAsync();
-        if (first == daemon && !daemon.IsFaulted)
-        {
-            await FlushAsync();
-        }
-
-        await sinksStop.CancelAsync();
+    /// <summary>
+    /// Gives the sinks up to <paramref name="within"/> to publish what is pending (after the daemon
+    /// is no longer read), and says which of them stop with endpoints not acknowledged.
+    /// </summary>
+    public async Task FlushAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(within);
         try
         {
-            await Task.WhenAll(tasks);
+            await Task.WhenAll(Sinks.Select(sink => sink.FlushAsync(deadline.Token)));
         }
-        catch when (first.IsFaulted)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            await first; // rethrows the failure that stopped the bridge, not a follow-on one
-        }
-    }
-
-    private async Task FlushAsync()
-    {
-        var deadline = DateTime.UtcNow + FlushTimeout;
-        while (Sinks.Any(sink => sink.IsConnected && sink.Outbox.PendingCount > 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
+            // Out of time: what is left is published again at the next start.
         }
 
         foreach (var sink in Sinks.Where(sink => sink.Outbox.PendingCount > 0))
@@ -125,29 +120,28 @@ internal sealed class Bridge : IAsyncDisposable
     /// <summary>Says <c>offline</c> on each broker, within the given time.</summary>
     public async Task GoOfflineAsync(TimeSpan within)
     {
-        using var timeout = new CancellationTokenSource(within);
-        if (_mqtt is not null)
+        foreach (var sink in Sinks)
         {
-            try
-            {
-                await _mqtt.GoOfflineAsync(timeout.Token).WaitAsync(within);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
-            {
-                _log.LogWarning("mqtt: could not say offline before stopping: {Error}", ex.Message);
-            }
+            await GoOfflineAsync(sink, within, CancellationToken.None);
         }
+    }
 
-        if (_nats is not null)
+    /// <summary>Says <c>offline</c> on one broker, within the given time; a broker that cannot be told is logged, not thrown.</summary>
+    public async Task GoOfflineAsync(SinkRunner sink, TimeSpan within, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(within);
+        try
         {
-            try
-            {
-                await _nats.GoOfflineAsync(timeout.Token).WaitAsync(within);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or NATS.Client.Core.NatsException)
-            {
-                _log.LogWarning("nats: could not say offline before stopping: {Error}", ex.Message);
-            }
+            // Not waited on past the limit: a client library blocked on a hung socket keeps the task, not the stop.
+            await sink.GoOfflineAsync(timeout.Token).WaitAsync(timeout.Token);
+        }
+#pragma warning disable CA1031 // Saying offline is the last courtesy of a stopping bridge: whatever fails, stopping goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _log.LogWarning("{Sink}: could not say offline before stopping: {Error}", sink.Name, ex is OperationCanceledException ? "no answer in time" : ex.Message);
         }
     }
 

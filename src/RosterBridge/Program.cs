@@ -1,21 +1,29 @@
-using System.Collections;
+using System.Text;
 using RosterBridge.Cli;
-using RosterBridge.Simulate;
+using RosterBridge.Hosting;
 
-using var shutdown = new Shutdown();
-var environment = Environment.GetEnvironmentVariables()
-    .Cast<DictionaryEntry>()
-    .ToDictionary(entry => (string)entry.Key, entry => (string?)entry.Value);
-
-var command = args.Length > 0 ? args[0] : "help";
-var rest = args.Length > 0 ? args[1..] : [];
-return command switch
+// Whatever fails unexpectedly ends the process with one line and exit code 1, never an abort
+// (SIGABRT, a core dump and a stack trace): on a thread of its own too, which .NET would abort for.
+AppDomain.CurrentDomain.UnhandledException += (_, failure) =>
 {
-    "run" => await RunCommand.RunAsync(rest, environment, shutdown.Token),
-    "simulate" => await SimulateCommand.RunAsync(rest, shutdown.Token),
-    "show" => await ShowCommand.RunAsync(rest, environment, shutdown.Token),
-    "ready" => await ReadyCommand.RunAsync(rest, environment, shutdown.Token),
-    "help" or "--help" or "-h" => Usage.Print(Console.Out, ExitCodes.Ok),
-    "version" or "--version" => Usage.Version(),
-    _ => Usage.Print(Console.Error, ExitCodes.BadConfig),
+    Unexpected(failure.ExceptionObject);
+    Environment.Exit(ExitCodes.Failure);
 };
+
+await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+try
+{
+    return await Commands.InvokeAsync(Commands.Create(), args, stdout, Console.Error, CancellationToken.None);
+}
+#pragma warning disable CA1031 // The last line of defence: every exception the commands did not expect ends here.
+catch (Exception ex)
+#pragma warning restore CA1031
+{
+    Unexpected(ex);
+    return ExitCodes.Failure;
+}
+
+static void Unexpected(object error) =>
+    Console.Error.WriteLine(error is Exception ex
+        ? $"rosterbridge: unexpected failure: {ex.GetType().Name}: {ex.Message}"
+        : $"rosterbridge: unexpected failure: {error}");

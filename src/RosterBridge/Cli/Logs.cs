@@ -1,23 +1,25 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace RosterBridge.Cli;
 
 internal static class Logs
 {
-    public static ILoggerFactory Create(IConfiguration? config)
+    /// <summary>One line per entry, UTC timestamps, on the console; the client libraries' and the host's chatter left out.</summary>
+    public static ILoggingBuilder AddBridgeConsole(ILoggingBuilder builder, LogLevel level)
     {
-        var levelText = config?["Logging:Level"];
-        var level = Enum.TryParse<LogLevel>(levelText, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
-        return LoggerFactory.Create(builder => builder
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder
             .SetMinimumLevel(level)
             // The client libraries' own chatter about each reconnect attempt repeats ours.
             .AddFilter("NATS", LogLevel.Warning)
+            // The bridge says itself what starting and stopping did (and why it failed, in one line).
+            .AddFilter("Microsoft.Hosting", LogLevel.None)
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
             .AddSimpleConsole(console =>
             {
                 console.SingleLine = true;
                 console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                 console.UseUtcTimestamp = true;
-            }));
+            });
     }
 }

@@ -1,5 +1,8 @@
+using System.CommandLine;
 using System.Net.Http;
 using RosterBridge.Config;
+using RosterBridge.Health;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 
@@ -9,36 +12,48 @@ namespace RosterBridge.Cli;
 /// </summary>
 internal static class ReadyCommand
 {
-    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment, CancellationToken stop)
+    public static Command Create()
+    {
+        var command = new Command("ready", "Exit 0 when the running bridge's /readyz says ready, 1 when not: a health check. Reads the same configuration as run (Health:Address, Health:Port).");
+        var config = new ConfigOptions(command);
+        command.SetAction((result, stop) => RunAsync(config.Values(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
+        HelpSections.Set(
+            command,
+            HelpSections.KeysText,
+            HelpSections.Examples("rosterbridge ready", "rosterbridge ready --Health:Port 9090"));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, TextWriter output, TextWriter error, CancellationToken stop)
     {
         BridgeOpts opts;
         try
         {
-            opts = ConfigLoader.Parse(ConfigLoader.Build(args, environment, AppContext.BaseDirectory), Environment.MachineName);
+            opts = ConfigLoader.Parse(ConfigLoader.Build(commandLine, RunCommand.EnvironmentVariables(), AppContext.BaseDirectory), Environment.MachineName);
         }
         catch (ConfigException ex)
         {
-            await Console.Error.WriteLineAsync($"rosterbridge: {ex.Message}");
+            await error.WriteLineAsync($"rosterbridge: {ex.Message}");
             return ExitCodes.BadConfig;
         }
 
         if (opts.Health.Port == 0)
         {
-            await Console.Error.WriteLineAsync("rosterbridge: Health:Port is 0: the bridge answers no health checks");
+            await error.WriteLineAsync($"rosterbridge: {new ConfigException("Health:Port", "0 turns the health checks off: there is no /readyz to ask").Message}");
             return ExitCodes.BadConfig;
         }
 
-        var host = opts.Health.Address is "0.0.0.0" or "*" or "+" or "::" ? "127.0.0.1" : opts.Health.Address;
+        var url = new Uri($"http://{HealthServer.AskHost(opts.Health.Address)}:{opts.Health.Port}/readyz");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            using var response = await http.GetAsync(new Uri($"http://{host}:{opts.Health.Port}/readyz"), stop);
-            Console.WriteLine(await response.Content.ReadAsStringAsync(stop));
+            using var response = await http.GetAsync(url, stop);
+            await output.WriteLineAsync(await response.Content.ReadAsStringAsync(stop));
             return response.IsSuccessStatusCode ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            await Console.Error.WriteLineAsync($"rosterbridge: no answer from http://{host}:{opts.Health.Port}/readyz: {ex.Message}");
+            await error.WriteLineAsync($"rosterbridge: no answer from {url}: {ex.Message}");
             return ExitCodes.Failure;
         }
     }

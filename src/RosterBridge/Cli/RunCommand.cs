@@ -1,72 +1,96 @@
+using System.Collections;
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using RosterBridge.Config;
-using RosterBridge.Daemon;
-using RosterBridge.Health;
-using RosterBridge.Outbox;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 
-/// <summary><c>rosterbridge run</c>: the bridge, until SIGTERM.</summary>
+/// <summary><c>rosterbridge run</c>: the bridge in a host, until SIGTERM or SIGINT (or something fatal).</summary>
 internal static class RunCommand
 {
-    /// <summary>How long a stopping bridge may take to say offline.</summary>
-    private static readonly TimeSpan OfflineWithin = TimeSpan.FromSeconds(5);
-
-    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment, CancellationToken stop)
+    public static Command Create()
     {
-        BridgeOpts opts;
-        Microsoft.Extensions.Configuration.IConfiguration config;
+        var command = new Command("run", "Run the bridge until SIGTERM or SIGINT: the daemon's roster, one entry per endpoint, on MQTT and NATS JetStream.");
+        var config = new ConfigOptions(command);
+        command.SetAction(result => RunAsync(config.Values(result), result.InvocationConfiguration.Error));
+        HelpSections.Set(
+            command,
+            HelpSections.KeysText,
+            HelpSections.ExitCodesText,
+            HelpSections.Examples(
+                "rosterbridge run --node pve1 --daemon unix:///run/vmsig/vmsig.sock --mqtt mqtt://localhost:1883 --nats nats://localhost:4222",
+                "rosterbridge run --nats off --Mqtt:Format=msgpack --Health:Port 0",
+                "ROSTERBRIDGE_MQTT__URL=mqtt://broker:1883 rosterbridge run --config /etc/rosterbridge.json"));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, TextWriter error)
+    {
+        IConfiguration config;
         try
         {
-            config = ConfigLoader.Build(args, environment, AppContext.BaseDirectory);
-            opts = ConfigLoader.Parse(config, Environment.MachineName);
+            config = ConfigLoader.Build(commandLine, EnvironmentVariables(), AppContext.BaseDirectory);
         }
         catch (ConfigException ex)
         {
-            await Console.Error.WriteLineAsync($"rosterbridge: {ex.Message}");
+            await error.WriteLineAsync($"rosterbridge: {ex.Message}");
             return ExitCodes.BadConfig;
         }
 
-        using var logging = Logs.Create(config);
-        var log = logging.CreateLogger("rosterbridge");
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        Logs.AddBridgeConsole(builder.Logging, LoggingSettings.ParseLevel(config["Logging:Level"]));
+        builder.Services.AddSystemd();
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.FormatterName = ConsoleFormatterNames.Simple); // as off systemd
+        builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+        builder.Services.AddBridgeSettings(config, Environment.MachineName);
+        builder.Services.AddSingleton(provider => new Bridge(provider.GetRequiredService<BridgeOpts>(), provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddBridgeServices();
+        var host = builder.Build();
+
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rosterbridge");
+        var outcome = host.Services.GetRequiredService<BridgeOutcome>();
         foreach (var key in ConfigLoader.UnknownKeys(config))
         {
             log.LogWarning("configuration key {Key} is not one RosterBridge knows; ignored (a typo?)", key);
         }
 
-        await using var bridge = new Bridge(opts, logging);
-        await using var healthServer = opts.Health.Port == 0
-            ? null
-            : new HealthServer(opts.Health.Address, opts.Health.Port, bridge.Readiness, logging.CreateLogger("rosterbridge.health"));
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
+        {
+            if (!outcome.HasFailed)
+            {
+                log.LogInformation("stopped");
+            }
+        });
         try
         {
-            healthServer?.Start();
+            await host.RunAsync(); // disposes the host
         }
-        catch (System.Net.HttpListenerException ex)
+        catch (ConfigException ex)
         {
-            // Publishing the roster matters more than answering probes: go on without them.
-            log.LogError("cannot listen for health checks on {Address}:{Port}: {Error}; running without /healthz and /readyz (set Health:Port, 0 turns it off)",
-                opts.Health.Address, opts.Health.Port, ex.Message);
-        }
-
-        try
-        {
-            await bridge.RunAsync(stop);
-            await bridge.GoOfflineAsync(OfflineWithin);
-            log.LogInformation("stopped");
-            return ExitCodes.Ok;
-        }
-        catch (DaemonRefusedException ex)
-        {
-            log.LogCritical("{Problem}; stopping (check the daemon's policy for this subscriber)", ex.Message);
-            await bridge.GoOfflineAsync(OfflineWithin);
-            return ExitCodes.DaemonRefused;
-        }
-        catch (SinkConfigException ex)
-        {
-            log.LogCritical("{Problem}; stopping", ex.Message);
-            await bridge.GoOfflineAsync(OfflineWithin);
+            await error.WriteLineAsync($"rosterbridge: {ex.Message}");
             return ExitCodes.BadConfig;
         }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync($"rosterbridge: {ConfigException.FromFailure(failure).Message}");
+            }
+
+            return ExitCodes.BadConfig;
+        }
+
+        return outcome.ExitCode;
     }
+
+    public static Dictionary<string, string?> EnvironmentVariables() =>
+        Environment.GetEnvironmentVariables()
+            .Cast<DictionaryEntry>()
+            .ToDictionary(entry => (string)entry.Key, entry => (string?)entry.Value);
 }

@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Text;
 using RosterBridge.Config;
 using RosterBridge.Mqtt;
 using RosterBridge.Nats;
+using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 
@@ -10,20 +12,31 @@ internal static class ShowCommand
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment, CancellationToken stop)
+    public static Command Create()
+    {
+        var command = new Command("show", "Print what a subscriber connecting now gets from each broker (the retained MQTT topics, the NATS stream's last messages), with the same configuration as run.");
+        var config = new ConfigOptions(command);
+        command.SetAction((result, stop) => RunAsync(config.Values(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
+        HelpSections.Set(
+            command,
+            HelpSections.KeysText,
+            HelpSections.Examples("rosterbridge show --node pve1", "rosterbridge show --node pve1 --mqtt mqtt://broker:1883 --nats off"));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, TextWriter output, TextWriter error, CancellationToken stop)
     {
         BridgeOpts opts;
         try
         {
-            opts = ConfigLoader.Parse(ConfigLoader.Build(args, environment, AppContext.BaseDirectory), Environment.MachineName);
+            opts = ConfigLoader.Parse(ConfigLoader.Build(commandLine, RunCommand.EnvironmentVariables(), AppContext.BaseDirectory), Environment.MachineName);
         }
         catch (ConfigException ex)
         {
-            await Console.Error.WriteLineAsync($"rosterbridge: {ex.Message}");
+            await error.WriteLineAsync($"rosterbridge: {ex.Message}");
             return ExitCodes.BadConfig;
         }
 
-        var output = Console.Out;
         var failed = false;
         if (opts.Mqtt is { } mqtt)
         {
@@ -38,7 +51,7 @@ internal static class ShowCommand
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"MQTT mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}: {ex.Message}");
+                await error.WriteLineAsync($"MQTT mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}: {ex.Message}");
                 failed = true;
             }
         }
@@ -61,7 +74,7 @@ internal static class ShowCommand
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"NATS nats://{nats.Url.Host}:{nats.Url.Port}: {ex.Message}");
+                await error.WriteLineAsync($"NATS nats://{nats.Url.Host}:{nats.Url.Port}: {ex.Message}");
                 failed = true;
             }
         }

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace RosterBridge.Health;
@@ -7,83 +10,90 @@ namespace RosterBridge.Health;
 /// <summary>
 /// <c>/healthz</c>: the process is alive. <c>/readyz</c>: 200 when the daemon is synced and every
 /// sink is connected with nothing pending, else 503; both with a JSON body saying what is missing.
+/// On Kestrel, in its slimmest form (no HTTPS, no configuration, no logging of its own): the
+/// HttpListener of .NET on Linux takes no IPv6 address, and cannot listen on a single one.
 /// </summary>
 internal sealed class HealthServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Func<Readiness> _readiness;
+    private readonly WebApplication _app;
     private readonly ILogger _log;
-    private Task? _serving;
+    private readonly Func<Readiness> _readiness;
+    private bool _started;
 
     public HealthServer(string address, int port, Func<Readiness> readiness, ILogger log)
     {
-        var host = address is "0.0.0.0" or "*" or "::" ? "+" : address;
-        _listener.Prefixes.Add($"http://{host}:{port}/");
         _readiness = readiness;
         _log = log;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            switch (address)
+            {
+                case "*" or "+" or "0.0.0.0" or "::":
+                    kestrel.ListenAnyIP(port);
+                    break;
+                case "localhost":
+                    kestrel.ListenLocalhost(port);
+                    break;
+                default:
+                    kestrel.Listen(IPAddress.Parse(address), port);
+                    break;
+            }
+        });
+        _app = builder.Build();
+        _app.Run(RespondAsync);
     }
 
-    public void Start()
+    /// <summary>The host to ask for <c>/readyz</c> on this machine: the loopback when the server takes every address, an IPv6 address in brackets.</summary>
+    public static string AskHost(string address) => address switch
     {
-        _listener.Start();
-        _serving = ServeAsync();
+        "0.0.0.0" or "*" or "::" or "+" => "127.0.0.1",
+        _ when IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 => $"[{ip}]",
+        _ => address,
+    };
+
+    /// <summary>Listens; throws <see cref="IOException"/> when the address cannot be had (in use, not this machine's).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken);
+        _started = true;
     }
+
+    public void Start() => StartAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {
-        if (_listener.IsListening)
+        if (_started)
         {
-            _listener.Stop();
+            // Bounded: a probe that hangs on its connection does not hold up the bridge's stop.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _app.StopAsync(timeout.Token);
         }
 
-        if (_serving is not null)
-        {
-            await _serving;
-        }
-
-        _listener.Close();
+        await _app.DisposeAsync();
     }
 
-    private async Task ServeAsync()
+    private async Task RespondAsync(HttpContext context)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return; // stopped
-            }
-
-            try
-            {
-                Respond(context);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException)
-            {
-                _log.LogDebug("health: the client went away: {Error}", ex.Message);
-            }
-        }
-    }
-
-    private void Respond(HttpListenerContext context)
-    {
-        using var response = context.Response;
-        var path = context.Request.Url?.AbsolutePath ?? "/";
-        (int status, string body) = path switch
+        (int status, string body) = context.Request.Path.Value switch
         {
             "/healthz" => (200, "{\"alive\":true}"),
             "/readyz" => ReadyBody(),
             _ => (404, "{\"error\":\"not found: try /healthz or /readyz\"}"),
         };
         var bytes = Encoding.UTF8.GetBytes(body);
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = bytes.Length;
-        response.OutputStream.Write(bytes);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        try
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            _log.LogDebug("health: the client went away");
+        }
     }
 
     private (int Status, string Body) ReadyBody()

@@ -126,7 +126,7 @@ internal sealed class MqttSink : RosterSink
     }
 
     /// <summary>Says <c>offline</c> and disconnects cleanly (the will is not sent on a clean disconnect).</summary>
-    public async Task GoOfflineAsync(CancellationToken cancellationToken)
+    public override async Task GoOfflineAsync(CancellationToken cancellationToken)
     {
         if (_client is { IsConnected: true })
         {

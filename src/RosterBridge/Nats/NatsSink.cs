@@ -149,7 +149,7 @@ internal sealed class NatsSink : RosterSink
     }
 
     /// <summary>Says <c>offline</c> and stops answering status requests.</summary>
-    public async Task GoOfflineAsync(CancellationToken cancellationToken)
+    public override async Task GoOfflineAsync(CancellationToken cancellationToken)
     {
         _statusResponder?.Cancel();
         if (_connection is { ConnectionState: NatsConnectionState.Open } connection)

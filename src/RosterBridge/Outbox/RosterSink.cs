@@ -35,6 +35,9 @@ internal abstract class RosterSink : IAsyncDisposable
     /// <summary>Drops the current connection, so that nothing still pending on it can complete later.</summary>
     public abstract Task DisconnectAsync();
 
+    /// <summary>Says <c>offline</c> on the broker, when connected: the bridge is stopping.</summary>
+    public abstract Task GoOfflineAsync(CancellationToken cancellationToken);
+
     public abstract ValueTask DisposeAsync();
 
     /// <summary>What the broker held at the last read-back.</summary>

@@ -57,6 +57,23 @@ internal sealed class SinkRunner
     /// </summary>
     public void RequestSweep() => _taking?.Cancel();
 
+    /// <summary>
+    /// Returns once nothing is pending or the connection is down: what a stopping bridge waits for
+    /// (bounded by <paramref name="cancellationToken"/>, which throws when it is cancelled first).
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        // The outbox signals nothing when it empties: look every 20 ms, as long as publishing can go on.
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (IsConnected && Outbox.PendingCount > 0)
+        {
+            await poll.WaitForNextTickAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Says <c>offline</c> on the broker (when connected): call it after <see cref="RunAsync"/> has ended.</summary>
+    public Task GoOfflineAsync(CancellationToken cancellationToken) => _sink.GoOfflineAsync(cancellationToken);
+
     /// <summary>Runs until cancelled; throws <see cref="SinkConfigException"/> when the broker is set up wrong.</summary>
     public async Task RunAsync(CancellationToken stop)
     {

@@ -1,8 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text;
-using RosterBridge.Daemon;
 using RosterBridge.Frames;
 
 namespace RosterBridge.Simulate;
@@ -12,48 +11,47 @@ internal static class SimulateCommand
 {
     public const int ExitOk = 0;
     public const int ExitFailure = 1;
-    public const int ExitUsage = 2;
-
-    public const string Usage = """
-        usage: rosterbridge simulate [options]
-          --listen URL        unix:///PATH or tcp://HOST:PORT (port 0: any free port)
-                              (default unix:///run/vmsig/vmsig.sock)
-          --seed N            seed of the event generator (default: random, printed)
-          --vms N             VMs attached at start, 0..64 (default 12)
-          --rate N            steady events per second, 0 for none (default 2)
-          --burst N           once a subscriber has synced, emit N churn events as fast as possible
-          --session-id HEX    WELCOME session id (default: random)
-          --refuse-roster     answer every HELLO with ERROR 1 (capability refused)
-          --quiet             no line per event
-        """;
 
     private const int BurstFlushEvery = 4096;
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (Ctrl+C, SIGTERM): exit code 0.</summary>
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>Command lines for the help.</summary>
+    public static readonly string[] Examples =
+    [
+        "rosterbridge simulate --listen unix:///tmp/vmsig.sock --vms 20 --rate 5",
+        "rosterbridge simulate --listen tcp://127.0.0.1:0 --seed 7 --burst 1000000 --quiet",
+        "rosterbridge simulate --listen tcp://127.0.0.1:7000 --refuse-roster",
+    ];
+
+    /// <summary>The <c>simulate</c> command: runs until SIGTERM or SIGINT, then exit code 0.</summary>
+    public static Command Create()
     {
-        await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-        return await RunAsync(args, stdout, Console.Error, cancellationToken);
+        var options = new SimulateOptions();
+        var command = new Command("simulate", "Serve a simulated vmsig daemon that generates roster events: for demos, tests and benchmarks.");
+        options.AddTo(command);
+        command.SetAction((result, stop) => ServeAsync(options.Read(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
+        return command;
     }
 
-    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Parses the command line; on false, <paramref name="problem"/> says what is wrong.</summary>
+    public static bool TryParse(IReadOnlyList<string> args, out SimulatorOpts opts, out string problem)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(error);
-        if (args.Any(a => a is "--help" or "-h"))
+        var options = new SimulateOptions();
+        var command = new Command("simulate");
+        options.AddTo(command);
+        var result = new RootCommand { command }.Parse(["simulate", .. args]);
+        if (result.Errors.Count > 0)
         {
-            await output.WriteLineAsync(Usage);
-            return ExitOk;
+            (opts, problem) = (new SimulatorOpts(), result.Errors[0].Message);
+            return false;
         }
 
-        if (!TryParse(args, out var opts, out var problem))
-        {
-            await error.WriteLineAsync($"rosterbridge simulate: {problem}");
-            await error.WriteLineAsync(Usage);
-            return ExitUsage;
-        }
+        (opts, problem) = (options.Read(result), string.Empty);
+        return true;
+    }
 
+    private static async Task<int> ServeAsync(SimulatorOpts opts, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
         var console = new SimulatorConsole(output);
         try
         {
@@ -63,76 +61,6 @@ internal static class SimulateCommand
         {
             console.Flush();
         }
-    }
-
-    /// <summary>Parses the command line; on false, <paramref name="problem"/> says what is wrong.</summary>
-    public static bool TryParse(IReadOnlyList<string> args, out SimulatorOpts opts, out string problem)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        opts = new SimulatorOpts();
-        problem = string.Empty;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            string? inline = null;
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                inline = arg[(equals + 1)..];
-                arg = arg[..equals];
-            }
-
-            if (arg is "--refuse-roster" or "--quiet" or "-q")
-            {
-                if (inline is not null)
-                {
-                    problem = $"{arg} takes no value";
-                    return false;
-                }
-
-                opts = arg == "--refuse-roster" ? opts with { RefuseRoster = true } : opts with { Quiet = true };
-                continue;
-            }
-
-            if (arg is not ("--listen" or "--seed" or "--vms" or "--rate" or "--burst" or "--session-id"))
-            {
-                problem = $"unknown option '{args[i]}'";
-                return false;
-            }
-
-            var value = inline;
-            if (value is null)
-            {
-                if (i + 1 >= args.Count)
-                {
-                    problem = $"{arg} needs a value";
-                    return false;
-                }
-
-                value = args[++i];
-            }
-
-            var ok = arg switch
-            {
-                "--listen" => TryParseListen(value, ref opts, out problem),
-                "--seed" => TryParseInt(value, arg, int.MinValue, int.MaxValue, out var seed, out problem)
-                    && Set(ref opts, opts with { Seed = (int)seed }),
-                "--vms" => TryParseInt(value, arg, 0, VmsigWire.EndpointCount, out var vms, out problem)
-                    && Set(ref opts, opts with { Vms = (int)vms }),
-                "--burst" => TryParseInt(value, arg, 0, long.MaxValue, out var burst, out problem)
-                    && Set(ref opts, opts with { Burst = burst }),
-                "--rate" => TryParseRate(value, out var rate, out problem)
-                    && Set(ref opts, opts with { Rate = rate }),
-                _ => TryParseSessionId(value, out var id, out problem)
-                    && Set(ref opts, opts with { SessionId = id }),
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>One line for an applied change, as the command prints it.</summary>
@@ -279,70 +207,5 @@ internal static class SimulateCommand
         {
             console.Line(Describe(seq, change));
         }
-    }
-
-    private static bool Set(ref SimulatorOpts opts, SimulatorOpts value)
-    {
-        opts = value;
-        return true;
-    }
-
-    private static bool TryParseListen(string value, ref SimulatorOpts opts, out string problem)
-    {
-        if (DaemonEndpoint.TryParse(value, out var endpoint, out problem))
-        {
-            opts = opts with { Listen = endpoint };
-            return true;
-        }
-
-        // DaemonEndpoint (a client's view) refuses port 0; a listener may ask for any free port.
-        if (value.StartsWith("tcp://", StringComparison.Ordinal) && value.EndsWith(":0", StringComparison.Ordinal)
-            && DaemonEndpoint.TryParse(value[..^1] + "1", out var any, out _))
-        {
-            opts = opts with { Listen = any with { Port = 0 } };
-            problem = string.Empty;
-            return true;
-        }
-
-        problem = $"--listen: {problem}";
-        return false;
-    }
-
-    private static bool TryParseInt(string value, string option, long min, long max, out long result, out string problem)
-    {
-        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result >= min && result <= max)
-        {
-            problem = string.Empty;
-            return true;
-        }
-
-        problem = string.Create(CultureInfo.InvariantCulture, $"{option} '{value}' is not a whole number in {min}..{max}");
-        return false;
-    }
-
-    private static bool TryParseRate(string value, out double rate, out string problem)
-    {
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out rate) && double.IsFinite(rate) && rate >= 0)
-        {
-            problem = string.Empty;
-            return true;
-        }
-
-        problem = $"--rate '{value}' is not a number of events per second (0 or more)";
-        return false;
-    }
-
-    private static bool TryParseSessionId(string value, out ulong id, out string problem)
-    {
-        var hex = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? value[2..] : value;
-        if (hex.Length is > 0 and <= 16 && ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out id))
-        {
-            problem = string.Empty;
-            return true;
-        }
-
-        id = 0;
-        problem = $"--session-id '{value}' is not a 64-bit hex number";
-        return false;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RosterBridge.Config;
+using RosterBridge.Hosting;
 using RosterBridge.IntegrationTests.Brokers;
 using RosterBridge.IntegrationTests.Support;
 using RosterBridge.Simulate;

@@ -37,7 +37,8 @@ public sealed class BridgeProcess : IAsyncDisposable
         }
     }
 
-    public static BridgeProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    /// <param name="dll">Another build of the bridge than the one beside the tests.</param>
+    public static BridgeProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? dll = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
@@ -47,7 +48,7 @@ public sealed class BridgeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RosterBridge.dll"));
+        start.ArgumentList.Add(dll ?? Path.Combine(AppContext.BaseDirectory, "RosterBridge.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

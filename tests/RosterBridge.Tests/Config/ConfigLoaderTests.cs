@@ -1,3 +1,5 @@
+using System.CommandLine;
+using RosterBridge.Cli;
 using RosterBridge.Config;
 using RosterBridge.Payload;
 using Xunit;
@@ -21,7 +23,22 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     private BridgeOpts Load(params string[] args) =>
-        ConfigLoader.Parse(ConfigLoader.Build(args, _env, _dir.FullName), Host);
+        ConfigLoader.Parse(ConfigLoader.Build(CommandLine(args), _env, _dir.FullName), Host);
+
+    /// <summary>The keys the command line sets, as <c>rosterbridge run</c> parses them.</summary>
+    private static IReadOnlyDictionary<string, string?> CommandLine(params string[] args)
+    {
+        var (result, options) = ParseCommandLine(args);
+        Assert.Empty(result.Errors);
+        return options.Values(result);
+    }
+
+    private static (ParseResult Result, ConfigOptions Options) ParseCommandLine(params string[] args)
+    {
+        var command = new RootCommand();
+        var options = new ConfigOptions(command);
+        return (command.Parse(ConfigOptions.SplitKeyValues(args)), options);
+    }
 
     private ConfigException Fails(params string[] args) => Assert.Throws<ConfigException>(() => Load(args));
 
@@ -69,7 +86,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("node-7_a.lan", "node-7_a")]
     public void Node_defaults_to_the_first_label_of_the_host_name(string host, string node)
     {
-        var opts = ConfigLoader.Parse(ConfigLoader.Build([], _env, _dir.FullName), host);
+        var opts = ConfigLoader.Parse(ConfigLoader.Build(CommandLine(), _env, _dir.FullName), host);
 
         Assert.Equal(node, opts.Node);
     }
@@ -389,6 +406,63 @@ public sealed class ConfigLoaderTests : IDisposable
         AssertNames(Fails($"--{key}", value), key);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    [InlineData("::1", "::1")]
+    [InlineData("[::1]", "::1")]
+    [InlineData("::", "::")]
+    [InlineData("localhost", "localhost")]
+    [InlineData("*", "*")]
+    public void Health_address_forms(string address, string expected)
+    {
+        Assert.Equal(expected, Load($"--Health:Address={address}").Health.Address);
+    }
+
+    [Theory]
+    [InlineData("Health:Address", "example.org")]
+    [InlineData("Health:Address", "1.2.3.4.5")]
+    [InlineData("Health:Address", "[::1")]
+    [InlineData("Health:Port", "65536")]
+    [InlineData("Logging:Level", "Verbose")]
+    [InlineData("Outbox:Mode", "batch")]
+    public void Other_bad_values_name_their_key(string key, string value)
+    {
+        var ex = Fails($"--{key}", value);
+
+        AssertNames(ex, key);
+        Assert.Contains(value, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_socket_path_of_107_bytes_is_fine_and_108_is_not()
+    {
+        // sun_path holds 108 bytes with the closing NUL; "é" is 2 bytes in UTF-8.
+        var fits = "/" + new string('s', 104) + "é";
+        var tooLong = fits + "s";
+
+        Assert.Equal(fits, Load("--daemon", $"unix://{fits}").Daemon.Address);
+        var ex = Fails("--daemon", $"unix://{tooLong}");
+        AssertNames(ex, "Daemon:Endpoint");
+        Assert.Contains("108 bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Blank_values_mean_the_defaults()
+    {
+        _env["ROSTERBRIDGE_NODE"] = " ";
+        _env["ROSTERBRIDGE_MQTT__MAXINFLIGHT"] = string.Empty;
+        _env["ROSTERBRIDGE_MQTT__FORMAT"] = string.Empty;
+        _env["ROSTERBRIDGE_HEALTH__ADDRESS"] = string.Empty;
+
+        var opts = Load();
+
+        Assert.Equal("pve1", opts.Node);
+        Assert.Equal(16, opts.Mqtt!.MaxInFlight);
+        Assert.Equal(PayloadFormat.Json, opts.Mqtt.Format);
+        Assert.Equal("127.0.0.1", opts.Health.Address);
+    }
+
     [Fact]
     public void Credentials_and_client_id_are_passed_on()
     {
@@ -404,20 +478,40 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_keys_are_reported_but_comments_are_not()
+    public void Unknown_keys_of_the_file_and_the_environment_are_reported_but_comments_are_not()
     {
         WriteFile("""
             {
               "//": "a comment",
               "Node": "n1",
-              "Mqtt": { "//Url": "a comment", "Urll": "typo" }
+              "Mqtt": { "//Url": "a comment", "Urll": "typo" },
+              "Daemon": { "Endpont": "typo" }
             }
             """);
         _env["ROSTERBRIDGE_NATS__STREEM"] = "typo";
+        _env["ROSTERBRIDGE_TEST_MOSQUITTO_IMAGE"] = "not the bridge's";
 
-        var unknown = ConfigLoader.UnknownKeys(ConfigLoader.Build(["--Daemon:Endpont", "x"], _env, _dir.FullName)).ToList();
+        var config = ConfigLoader.Build(CommandLine(), _env, _dir.FullName);
+        var unknown = ConfigLoader.UnknownKeys(config).ToList();
 
-        Assert.Equal(["Daemon:Endpont", "Mqtt:Urll", "NATS:STREEM"], unknown.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(["Daemon:Endpont", "Mqtt:Urll", "NATS:STREEM", "TEST_MOSQUITTO_IMAGE"], unknown.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal("n1", ConfigLoader.Parse(config, Host).Node); // a warning, not an error
+    }
+
+    [Fact]
+    public void Known_keys_are_read_off_the_settings_types_and_are_the_documented_ones()
+    {
+        string[] documented =
+        [
+            "Config", "Node", "Daemon:Endpoint",
+            "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
+            "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
+            "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
+            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
+            "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
+        ];
+
+        Assert.Equal(documented.Order(StringComparer.Ordinal), ConfigKeys.All.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -427,7 +521,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var shipped = Path.Combine(AppContext.BaseDirectory, ConfigLoader.DefaultFileName);
         Assert.True(File.Exists(shipped), $"{shipped} is missing");
 
-        var config = ConfigLoader.Build(["--config", shipped], _env, _dir.FullName);
+        var config = ConfigLoader.Build(CommandLine("--config", shipped), _env, _dir.FullName);
         var fromFile = ConfigLoader.Parse(config, Host);
         var builtIn = Load();
 

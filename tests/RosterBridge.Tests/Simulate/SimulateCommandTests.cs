@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using RosterBridge.Cli;
 using RosterBridge.Daemon;
 using RosterBridge.Frames;
 using RosterBridge.Simulate;
@@ -27,16 +28,17 @@ public sealed class SimulateCommandTests : IDisposable
     [InlineData("--listen", "ftp://host:1")]
     [InlineData("--listen", "unix://relative.sock")]
     [InlineData("--quiet=yes")]
+    [InlineData("--listen", "unix:///tmp/0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789.sock")]
     public async Task Invalid_arguments_print_a_message_and_exit_2(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var code = await SimulateCommand.RunAsync(args, output, error, CancellationToken.None);
+        var code = await Simulate(args, output, error, CancellationToken.None);
 
         Assert.Equal(2, code);
         Assert.StartsWith("rosterbridge simulate: ", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("usage:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("See 'rosterbridge simulate --help'.", error.ToString(), StringComparison.Ordinal);
         Assert.Empty(output.ToString());
     }
 
@@ -46,8 +48,10 @@ public sealed class SimulateCommandTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        Assert.Equal(0, await SimulateCommand.RunAsync(["--help"], output, error, CancellationToken.None));
-        Assert.Contains("--burst N", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await Simulate(["--help"], output, error, CancellationToken.None));
+        Assert.Contains("--burst <N>", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Examples:", output.ToString(), StringComparison.Ordinal);
+        Assert.Empty(error.ToString());
     }
 
     [Fact]
@@ -86,7 +90,7 @@ public sealed class SimulateCommandTests : IDisposable
         var output = TextWriter.Synchronized(text);
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var running = SimulateCommand.RunAsync(
+        var running = Simulate(
             ["--listen", endpoint.ToString(), "--seed", "17", "--vms", "5", "--rate", "200", "--burst", "3000",
              "--session-id", "abc123"],
             output, error, stop.Token);
@@ -134,7 +138,7 @@ public sealed class SimulateCommandTests : IDisposable
         var output = TextWriter.Synchronized(text);
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var running = SimulateCommand.RunAsync(
+        var running = Simulate(
             ["--listen", endpoint.ToString(), "--vms", "2", "--rate", "500", "--refuse-roster", "--quiet"],
             output, error, stop.Token);
 
@@ -165,7 +169,7 @@ public sealed class SimulateCommandTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var code = await SimulateCommand.RunAsync(["--listen", $"unix://{blocker}/vmsig.sock"], output, error, CancellationToken.None);
+        var code = await Simulate(["--listen", $"unix://{blocker}/vmsig.sock"], output, error, CancellationToken.None);
 
         Assert.Equal(1, code);
         Assert.Contains("cannot listen on", error.ToString(), StringComparison.Ordinal);
@@ -183,6 +187,10 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal("#15      ep05 UPDATE vm104 paused    renamed \"本番データベースサーバー-01\" -> \"本番データベースサー\" NAME_TRUNC",
             SimulateCommand.Describe(15, new SimChange(SimChangeKind.Update, 5, 104, VmState.Paused, "本番データベースサーバー-01")));
     }
+
+    /// <summary><c>rosterbridge simulate ARGS</c>, as the command line runs it.</summary>
+    private static Task<int> Simulate(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        Commands.InvokeAsync(Commands.Create(), ["simulate", .. args], output, error, cancellationToken);
 
     private static bool TryConnect(DaemonEndpoint endpoint, out RawSubscriber? client)
     {

@@ -1,4 +1,4 @@
-namespace RosterBridge.Cli;
+namespace RosterBridge.Hosting;
 
 /// <summary>What the process's exit code tells a supervisor (systemd, compose) about why it stopped.</summary>
 internal static class ExitCodes

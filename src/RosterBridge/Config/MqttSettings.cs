@@ -1,0 +1,53 @@
+using RosterBridge.Payload;
+
+namespace RosterBridge.Config;
+
+internal sealed class MqttSettings : SettingsSection
+{
+    [BrokerUrlValue("mqtt")]
+    public string? Url { get; set; }
+
+    [NameValue]
+    public string? TopicPrefix { get; set; }
+
+    [OneOf("json", "msgpack", "messagepack")]
+    public string? Format { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    [InRange(1, 3600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    [InRange(1, 600)]
+    public int PublishTimeoutSeconds { get; set; } = 10;
+
+    [InRange(1, 64)]
+    public int MaxInFlight { get; set; } = 16;
+
+    /// <summary>Null when the sink is off.</summary>
+    public MqttSinkOpts? ToOpts(string node)
+    {
+        var url = BridgeSettings.Trimmed(Url) ?? "mqtt://localhost:1883";
+        if (BrokerUrlValueAttribute.IsOff(url))
+        {
+            return null;
+        }
+
+        return new MqttSinkOpts
+        {
+            Url = BrokerUrl.TryParse(url, "mqtt", MqttSinkOpts.DefaultPort, out var parsed) ? parsed : throw new InvalidOperationException("Mqtt:Url was not validated"),
+            TopicPrefix = BridgeSettings.Trimmed(TopicPrefix) ?? "vmsig",
+            Format = PayloadFormats.Parse(Format, PayloadFormat.Json),
+            ClientId = BridgeSettings.Trimmed(ClientId) ?? $"rosterbridge-{node}",
+            Username = BridgeSettings.Trimmed(Username),
+            Password = BridgeSettings.Trimmed(Password),
+            KeepAlive = TimeSpan.FromSeconds(KeepAliveSeconds),
+            PublishTimeout = TimeSpan.FromSeconds(PublishTimeoutSeconds),
+            MaxInFlight = MaxInFlight,
+        };
+    }
+}
