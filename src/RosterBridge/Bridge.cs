@@ -13,10 +13,8 @@ namespace RosterBridge;
 /// The whole bridge, wired in the direction the data flows: daemon client → roster table →
 /// one outbox per sink → MQTT / NATS. Runs until cancelled or until something fatal happens.
 /// </summary>
-internal sealed class Bridge : IAsyncDisposable
+internal sealed class Bridge
 {
-    private readonly MqttSink? _mqtt;
-    private readonly NatsSink? _nats;
     private readonly ILogger _log;
 
     public Bridge(BridgeOpts opts, ILoggerFactory logging)
@@ -27,15 +25,13 @@ internal sealed class Bridge : IAsyncDisposable
         var perEvent = opts.OutboxMode == OutboxMode.PerEvent;
         if (opts.Mqtt is { } mqtt)
         {
-            _mqtt = new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt"));
-            runners.Add(new SinkRunner(_mqtt, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
+            runners.Add(new SinkRunner(new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt")), perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
                 mqtt.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.mqtt")));
         }
 
         if (opts.Nats is { } nats)
         {
-            _nats = new NatsSink(nats, opts.Node, logging.CreateLogger("rosterbridge.nats"));
-            runners.Add(new SinkRunner(_nats, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : nats.MaxInFlight,
+            runners.Add(new SinkRunner(new NatsSink(nats, opts.Node, logging.CreateLogger("rosterbridge.nats")), perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : nats.MaxInFlight,
                 nats.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.nats")));
         }
 
@@ -74,8 +70,8 @@ internal sealed class Bridge : IAsyncDisposable
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Runs until <paramref name="stop"/>, then stops reading the daemon and gives the sinks up to
-    /// <see cref="FlushTimeout"/> to publish what is pending. Throws <see cref="DaemonRefusedException"/>
+    /// Runs until <paramref name="stop"/>, then stops reading the daemon, gives the sinks up to
+    /// <see cref="FlushTimeout"/> to publish what is pending, and each says offline. Throws <see cref="DaemonRefusedException"/>
     /// or <see cref="SinkConfigException"/> when going on cannot help.
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
@@ -109,58 +105,20 @@ internal sealed class Bridge : IAsyncDisposable
 
     private async Task FlushAsync()
     {
-        var deadline = DateTime.UtcNow + FlushTimeout;
-        while (Sinks.Any(sink => sink.IsConnected && sink.Outbox.PendingCount > 0) && DateTime.UtcNow < deadline)
+        using var deadline = new CancellationTokenSource(FlushTimeout);
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
+            await Task.WhenAll(Sinks.Select(sink => sink.FlushAsync(deadline.Token)));
+        }
+        catch (OperationCanceledException)
+        {
+            // what is still pending is said below
         }
 
         foreach (var sink in Sinks.Where(sink => sink.Outbox.PendingCount > 0))
         {
             _log.LogWarning("{Sink}: stopping with {Pending} endpoints not acknowledged; they are published again at the next start",
                 sink.Name, sink.Outbox.PendingCount);
-        }
-    }
-
-    /// <summary>Says <c>offline</c> on each broker, within the given time.</summary>
-    public async Task GoOfflineAsync(TimeSpan within)
-    {
-        using var timeout = new CancellationTokenSource(within);
-        if (_mqtt is not null)
-        {
-            try
-            {
-                await _mqtt.GoOfflineAsync(timeout.Token).WaitAsync(within);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
-            {
-                _log.LogWarning("mqtt: could not say offline before stopping: {Error}", ex.Message);
-            }
-        }
-
-        if (_nats is not null)
-        {
-            try
-            {
-                await _nats.GoOfflineAsync(timeout.Token).WaitAsync(within);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or NATS.Client.Core.NatsException)
-            {
-                _log.LogWarning("nats: could not say offline before stopping: {Error}", ex.Message);
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_mqtt is not null)
-        {
-            await _mqtt.DisposeAsync();
-        }
-
-        if (_nats is not null)
-        {
-            await _nats.DisposeAsync();
         }
     }
 }

@@ -9,9 +9,6 @@ namespace RosterBridge.Cli;
 /// <summary><c>rosterbridge run</c>: the bridge, until SIGTERM.</summary>
 internal static class RunCommand
 {
-    /// <summary>How long a stopping bridge may take to say offline.</summary>
-    private static readonly TimeSpan OfflineWithin = TimeSpan.FromSeconds(5);
-
     public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment, CancellationToken stop)
     {
         BridgeOpts opts;
@@ -34,7 +31,7 @@ internal static class RunCommand
             log.LogWarning("configuration key {Key} is not one RosterBridge knows; ignored (a typo?)", key);
         }
 
-        await using var bridge = new Bridge(opts, logging);
+        var bridge = new Bridge(opts, logging);
         await using var healthServer = opts.Health.Port == 0
             ? null
             : new HealthServer(opts.Health.Address, opts.Health.Port, bridge.Readiness, logging.CreateLogger("rosterbridge.health"));
@@ -52,20 +49,17 @@ internal static class RunCommand
         try
         {
             await bridge.RunAsync(stop);
-            await bridge.GoOfflineAsync(OfflineWithin);
             log.LogInformation("stopped");
             return ExitCodes.Ok;
         }
         catch (DaemonRefusedException ex)
         {
             log.LogCritical("{Problem}; stopping (check the daemon's policy for this subscriber)", ex.Message);
-            await bridge.GoOfflineAsync(OfflineWithin);
             return ExitCodes.DaemonRefused;
         }
         catch (SinkConfigException ex)
         {
             log.LogCritical("{Problem}; stopping", ex.Message);
-            await bridge.GoOfflineAsync(OfflineWithin);
             return ExitCodes.BadConfig;
         }
     }

@@ -10,7 +10,7 @@ namespace RosterBridge.Tests.Nats;
 public class NatsSinkConnectTests
 {
     private static NatsSink Sink(ScriptedNatsServer server) => new(
-        new NatsSinkOpts { Url = new BrokerUrl("127.0.0.1", server.Port), PublishTimeout = TimeSpan.FromSeconds(1) },
+        new NatsSinkOpts { Url = new BrokerUrl("127.0.0.1", server.Port), PublishTimeout = TimeSpan.FromSeconds(3) },
         "n1",
         NullLogger.Instance);
 
