@@ -14,10 +14,8 @@ namespace RosterBridge;
 /// one outbox per sink → MQTT / NATS. It only composes: hosted services run its parts
 /// (Hosting/BridgeServices.cs; <c>RunAsync</c> runs them in a host of its own).
 /// </summary>
-internal sealed class Bridge : IAsyncDisposable
+internal sealed class Bridge
 {
-    private readonly MqttSink? _mqtt;
-    private readonly NatsSink? _nats;
     private readonly ILogger _log;
 
     public Bridge(BridgeOpts opts, ILoggerFactory logging)
@@ -29,15 +27,13 @@ internal sealed class Bridge : IAsyncDisposable
         var perEvent = opts.OutboxMode == OutboxMode.PerEvent;
         if (opts.Mqtt is { } mqtt)
         {
-            _mqtt = new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt"));
-            runners.Add(new SinkRunner(_mqtt, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
+            runners.Add(new SinkRunner(new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt")), perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
                 mqtt.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.mqtt")));
         }
 
         if (opts.Nats is { } nats)
         {
-            _nats = new NatsSink(nats, opts.Node, logging.CreateLogger("rosterbridge.nats"));
-            runners.Add(new SinkRunner(_nats, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : nats.MaxInFlight,
+            runners.Add(new SinkRunner(new NatsSink(nats, opts.Node, logging.CreateLogger("rosterbridge.nats")), perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : nats.MaxInFlight,
                 nats.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.nats")));
         }
 
@@ -78,8 +74,8 @@ internal sealed class Bridge : IAsyncDisposable
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a stopping bridge may take to say offline on each broker.</summary>
-    public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a stopping bridge may take to say offline on each broker and drop its connection.</summary>
+    public static readonly TimeSpan OfflineTimeout = SinkRunner.OfflineTimeout + SinkRunner.DropTimeout;
 
     /// <summary>The sinks a bridge can have, by <see cref="SinkRunner.Name"/>: one hosted service each.</summary>
     public static IReadOnlyList<string> SinkNames { get; } = ["mqtt", "nats"];
@@ -114,47 +110,6 @@ internal sealed class Bridge : IAsyncDisposable
         {
             _log.LogWarning("{Sink}: stopping with {Pending} endpoints not acknowledged; they are published again at the next start",
                 sink.Name, sink.Outbox.PendingCount);
-        }
-    }
-
-    /// <summary>Says <c>offline</c> on each broker, within the given time.</summary>
-    public async Task GoOfflineAsync(TimeSpan within)
-    {
-        foreach (var sink in Sinks)
-        {
-            await GoOfflineAsync(sink, within, CancellationToken.None);
-        }
-    }
-
-    /// <summary>Says <c>offline</c> on one broker, within the given time; a broker that cannot be told is logged, not thrown.</summary>
-    public async Task GoOfflineAsync(SinkRunner sink, TimeSpan within, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sink);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(within);
-        try
-        {
-            // Not waited on past the limit: a client library blocked on a hung socket keeps the task, not the stop.
-            await sink.GoOfflineAsync(timeout.Token).WaitAsync(timeout.Token);
-        }
-#pragma warning disable CA1031 // Saying offline is the last courtesy of a stopping bridge: whatever fails, stopping goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _log.LogWarning("{Sink}: could not say offline before stopping: {Error}", sink.Name, ex is OperationCanceledException ? "no answer in time" : ex.Message);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_mqtt is not null)
-        {
-            await _mqtt.DisposeAsync();
-        }
-
-        if (_nats is not null)
-        {
-            await _nats.DisposeAsync();
         }
     }
 }

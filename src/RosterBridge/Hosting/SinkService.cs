@@ -4,22 +4,13 @@ using RosterBridge.Outbox;
 namespace RosterBridge.Hosting;
 
 /// <summary>
-/// Keeps one sink publishing until the host stops, then says <c>offline</c> on its broker (bounded).
+/// Keeps one sink publishing until the host stops; its runner then says <c>offline</c> on the broker (bounded).
 /// A broker set up in a way the bridge refuses to change stops the bridge with exit code 2.
 /// Nothing to do when the configuration turned this sink off.
 /// </summary>
 internal sealed class SinkService(string name, Bridge bridge, FatalErrors fatal) : BackgroundService
 {
     private readonly SinkRunner? _runner = bridge.Sink(name);
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_runner is not null)
-        {
-            await bridge.GoOfflineAsync(_runner, Bridge.OfflineTimeout, cancellationToken);
-        }
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

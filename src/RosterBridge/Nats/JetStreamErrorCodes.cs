@@ -5,4 +5,7 @@ internal static class JetStreamErrorCodes
 {
     public const int StreamNotFound = 10059;
     public const int NoMessageFound = 10037;
+
+    /// <summary>A publish's expected last (subject) sequence is not the stream's.</summary>
+    public const int WrongLastSequence = 10071;
 }

@@ -9,8 +9,8 @@ namespace RosterBridge.Nats;
 /// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter.</summary>
 internal static class NatsRosterReader
 {
-    /// <summary>One subject's last message: its body, and whether it is a delete marker.</summary>
-    public sealed record Entry(string Subject, byte[] Body, bool IsDelete, string Headers);
+    /// <summary>One subject's last message: its body, whether it is a delete marker, and its stream sequence.</summary>
+    public sealed record Entry(string Subject, byte[] Body, bool IsDelete, string Headers, ulong Sequence);
 
     /// <summary>The last message of every roster subject of <paramref name="node"/> that has one.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(NatsSinkOpts opts, string node, CancellationToken cancellationToken)
@@ -32,14 +32,24 @@ internal static class NatsRosterReader
         INatsJSStream stream;
         try
         {
-            // The stream lists the subjects it holds under the filter: no request for empty ones.
-            stream = await js.GetStreamAsync(streamName, new StreamInfoRequest { SubjectsFilter = filter }, cancellationToken);
+            stream = await GetStreamAsync(js, streamName, filter, cancellationToken);
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
         {
             return [];
         }
 
+        return await ReadLastAsync(stream, cancellationToken);
+    }
+
+    /// <summary>The stream, with the subjects it holds under <paramref name="filter"/> listed in its state.</summary>
+    public static async Task<INatsJSStream> GetStreamAsync(INatsJSContext js, string streamName, string filter, CancellationToken cancellationToken) =>
+        await js.GetStreamAsync(streamName, new StreamInfoRequest { SubjectsFilter = filter }, cancellationToken);
+
+    /// <summary>The last message of every subject listed in the stream's state (see <see cref="GetStreamAsync"/>).</summary>
+    public static async Task<IReadOnlyList<Entry>> ReadLastAsync(INatsJSStream stream, CancellationToken cancellationToken)
+    {
+        // The stream lists the subjects it holds under the filter: no request for empty ones.
         var entries = new List<Entry>();
         foreach (var subject in stream.Info.State.Subjects?.Keys ?? [])
         {
@@ -48,7 +58,7 @@ internal static class NatsRosterReader
                 var response = await stream.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
                 var message = response.Message;
                 var headers = message.Hdrs is { Length: > 0 } encoded ? Encoding.ASCII.GetString(Convert.FromBase64String(encoded)) : string.Empty;
-                entries.Add(new Entry(subject, message.Data.ToArray(), IsDeleteMarker(headers), headers));
+                entries.Add(new Entry(subject, message.Data.ToArray(), IsDeleteMarker(headers), headers, message.Seq));
             }
             catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.NoMessageFound)
             {

@@ -61,7 +61,7 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
             .Set(63, 103, "サーバー名がとても長", 3) // 10 characters = 30 bytes; the 31st byte began one that did not fit
             .Set(30, 104, "odd-state", 42);
 
-        await using var bridge = new Bridge(Opts(), _logging);
+        var bridge = new Bridge(Opts(), _logging);
         using var stop = new CancellationTokenSource();
         var running = bridge.RunAsync(stop.Token);
 
@@ -91,8 +91,8 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
     {
         _daemon.Attach(1, 500, "short-lived", state: 3);
         _daemon.Attach(2, 501, "stays", state: 3);
-        await using (var first = new Bridge(Opts(), _logging))
         {
+            var first = new Bridge(Opts(), _logging);
             using var stop = new CancellationTokenSource();
             var running = first.RunAsync(stop.Token);
             await AssertBrokersConvergeAsync(new ExpectedRoster(_node).Set(1, 500, "short-lived", 3).Set(2, 501, "stays", 3), first);
@@ -102,7 +102,7 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
 
         // While no bridge runs, slot 1 is vacated: the brokers still hold it.
         _daemon.Detach(1);
-        await using var second = new Bridge(Opts(), _logging);
+        var second = new Bridge(Opts(), _logging);
         using var stopSecond = new CancellationTokenSource();
         var runningSecond = second.RunAsync(stopSecond.Token);
         await AssertBrokersConvergeAsync(new ExpectedRoster(_node).Set(2, 501, "stays", 3), second);
@@ -115,7 +115,7 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
     public async Task The_bridge_says_online_on_both_brokers_and_offline_when_it_stops()
     {
         _daemon.Attach(3, 150, "status", state: 3);
-        await using var bridge = new Bridge(Opts(), _logging);
+        var bridge = new Bridge(Opts(), _logging);
         using var stop = new CancellationTokenSource();
         var running = bridge.RunAsync(stop.Token);
         await AssertBrokersConvergeAsync(new ExpectedRoster(_node).Set(3, 150, "status", 3), bridge);
@@ -128,8 +128,7 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
 
         await using var watcher = await nats.SubscribeCoreAsync<byte[]>(status);
         await stop.CancelAsync();
-        await running;
-        await bridge.GoOfflineAsync(TimeSpan.FromSeconds(5));
+        await running; // the sinks said offline as they stopped
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var announced = await watcher.Msgs.ReadAsync(timeout.Token);
@@ -137,7 +136,6 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
         Assert.Equal("offline", await LateSubscriber.ReadMqttStatusAsync(_mosquitto.Url, _node));
 
         // The bridge is gone (and so is our watcher, itself a subscriber): nobody answers any more.
-        await bridge.DisposeAsync();
         await watcher.DisposeAsync();
         await Assert.ThrowsAsync<NATS.Client.Core.NatsNoRespondersException>(
             async () => await nats.RequestAsync<byte[], byte[]>(status, [], replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) }));

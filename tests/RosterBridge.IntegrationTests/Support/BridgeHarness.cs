@@ -72,8 +72,6 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
         await _stop.CancelAsync();
         await _running.WaitAsync(TimeSpan.FromSeconds(30));
-        await Bridge.GoOfflineAsync(TimeSpan.FromSeconds(5));
-        await Bridge.DisposeAsync();
         _stop.Dispose();
         (_stop, _running, Bridge) = (null, null, null);
     }

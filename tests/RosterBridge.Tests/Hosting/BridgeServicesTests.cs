@@ -22,7 +22,7 @@ public sealed class BridgeServicesTests : IDisposable
     public async Task An_unexpected_error_in_the_daemon_reader_stops_the_bridge_with_one_line()
     {
         // A path the kernel does not take, past the configuration's check: the socket library throws.
-        await using var bridge = Bridge(new DaemonEndpoint("unix", "/tmp/" + new string('x', 120), 0));
+        var bridge = Bridge(new DaemonEndpoint("unix", "/tmp/" + new string('x', 120), 0));
 
         var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => bridge.RunAsync(CancellationToken.None).WaitAsync(Patience));
 
@@ -36,7 +36,7 @@ public sealed class BridgeServicesTests : IDisposable
     {
         await using var daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_dir, "vmsig.sock"), 0), RefuseRoster = true, Quiet = true });
         await daemon.StartAsync();
-        await using var bridge = Bridge(daemon.Endpoint);
+        var bridge = Bridge(daemon.Endpoint);
 
         await Assert.ThrowsAsync<DaemonRefusedException>(() => bridge.RunAsync(CancellationToken.None).WaitAsync(Patience));
 
@@ -50,7 +50,7 @@ public sealed class BridgeServicesTests : IDisposable
     {
         await using var daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_dir, "vmsig.sock"), 0), Quiet = true });
         await daemon.StartAsync();
-        await using var bridge = Bridge(daemon.Endpoint);
+        var bridge = Bridge(daemon.Endpoint);
         using var stop = new CancellationTokenSource();
 
         var running = bridge.RunAsync(stop.Token);

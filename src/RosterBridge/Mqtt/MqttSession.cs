@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using RosterBridge.Config;
+using RosterBridge.Outbox;
+using RosterBridge.Payload;
+
+namespace RosterBridge.Mqtt;
+
+/// <summary>One MQTT connection: its own client, from connect to drop.</summary>
+internal sealed class MqttSession : BrokerSession
+{
+    private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly IMqttClient _client;
+    private readonly MqttSinkOpts _opts;
+    private readonly string _node;
+    private readonly MqttNodeTopics _topics;
+    private readonly ILogger _log;
+
+    // Never disposed: the client's Disconnected handler may cancel it at any time, even while
+    // the session is being dropped; a source without timers holds nothing to release.
+    private readonly CancellationTokenSource _lost = new();
+    private int _disposed;
+
+    public MqttSession(IMqttClient client, MqttSinkOpts opts, string node, MqttNodeTopics topics, ILogger log)
+    {
+        _client = client;
+        _opts = opts;
+        _node = node;
+        _topics = topics;
+        _log = log;
+        client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    public override CancellationToken Lost => _lost.Token;
+
+    public override async Task ReadBackAsync(CancellationToken cancellationToken)
+    {
+        Held.Clear();
+        var retained = await RetainedMessages.ReadAsync(_client, _topics.RosterFilter, _topics.Probe, cancellationToken);
+        foreach (var (topic, payload) in retained)
+        {
+            Held.Add(topic, topic[(topic.LastIndexOf('/') + 1)..], payload);
+        }
+
+        foreach (var stray in Held.Strays)
+        {
+            _log.LogWarning("mqtt: clearing {Topic}: retained under this node's roster, but no endpoint", stray);
+            await PublishRetainedAsync(stray, [], contentType: null, cancellationToken);
+        }
+    }
+
+    public override async Task<bool> PublishAsync(PublishJob job, CancellationToken cancellationToken)
+    {
+        var body = Body(job, _opts.Format, _node);
+        if (BrokerHolds(job, body))
+        {
+            return false;
+        }
+
+        // An empty retained message is MQTT's way to remove the topic's retained entry.
+        await PublishRetainedAsync(_topics.Roster[job.Endpoint], body, body.Length == 0 ? null : RosterPayload.ContentType(_opts.Format), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Says <c>offline</c> and disconnects cleanly (the will is not sent on a clean disconnect).</summary>
+    public override async Task GoOfflineAsync(CancellationToken cancellationToken)
+    {
+        await PublishRetainedAsync(_topics.Status, MqttSink.Offline, "text/plain", cancellationToken);
+        await _client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).WaitAsync(cancellationToken);
+    }
+
+    public async Task PublishRetainedAsync(string topic, byte[] payload, string? contentType, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithRetainFlag(true)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (contentType is not null)
+        {
+            message = message.WithContentType(contentType);
+        }
+
+        var result = await _client.PublishAsync(message.Build(), cancellationToken).WaitAsync(cancellationToken);
+        if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+        {
+            throw new InvalidOperationException($"the broker did not accept {topic}: {result.ReasonCode} {result.ReasonString}");
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _lost.Cancel();
+        try
+        {
+            if (_client.IsConnected)
+            {
+                using var timeout = new CancellationTokenSource(DisconnectTimeout);
+                await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).WaitAsync(timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // Dropping a connection that is already dead: nothing left to say to the broker.
+        }
+        finally
+        {
+            _client.Dispose();
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
+    {
+        if (args.ClientWasConnected)
+        {
+            _log.LogDebug("mqtt disconnected: {Reason}", args.ReasonString ?? args.Reason.ToString());
+        }
+
+        _lost.Cancel();
+        return Task.CompletedTask;
+    }
+}

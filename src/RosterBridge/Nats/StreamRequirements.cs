@@ -1,0 +1,97 @@
+using System.Globalization;
+using NATS.Client.JetStream.Models;
+
+namespace RosterBridge.Nats;
+
+/// <summary>
+/// What a stream must be for the roster to live in it: every setting that could lose, expire,
+/// block or reorder a roster entry, checked on a stream the bridge did not create. Pure: the
+/// sink asks at every connect and read-back, and refuses to go on with what this returns.
+/// </summary>
+internal static class StreamRequirements
+{
+    /// <summary>The largest message (headers and payload) the bridge writes stays well below this.</summary>
+    public const int RequiredMessageSize = 1024;
+
+    /// <summary>Each setting that is wrong, named as JetStream names it, with its value and why it matters; empty when the stream will do.</summary>
+    public static IReadOnlyList<string> Problems(StreamConfig config, string ourSubjects)
+    {
+        var problems = new List<string>();
+        if (config.Subjects is null || !config.Subjects.Any(pattern => NatsSubjects.Covers(pattern, ourSubjects)))
+        {
+            problems.Add($"subjects [{string.Join(", ", config.Subjects ?? [])}] do not cover {ourSubjects}");
+        }
+
+        if (config.MaxMsgsPerSubject != 1)
+        {
+            problems.Add(Setting("max_msgs_per_subject", config.MaxMsgsPerSubject, "RosterBridge needs exactly 1: the entry is the endpoint's last message"));
+        }
+
+        if (config.MaxAge > TimeSpan.Zero)
+        {
+            problems.Add($"max_age is {config.MaxAge.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (entries would expire; RosterBridge needs 0, no age limit)");
+        }
+
+        if (config.MaxMsgs > 0)
+        {
+            problems.Add(Setting("max_msgs", config.MaxMsgs, "the stream would drop entries at that count; RosterBridge needs -1, no limit"));
+        }
+
+        if (config.MaxBytes > 0)
+        {
+            problems.Add(Setting("max_bytes", config.MaxBytes, "the stream would drop entries at that size; RosterBridge needs -1, no limit"));
+        }
+
+        if (config.MaxMsgSize > 0 && config.MaxMsgSize < RequiredMessageSize)
+        {
+            problems.Add(Setting("max_msg_size", config.MaxMsgSize, $"an entry could be refused; RosterBridge needs -1 or at least {RequiredMessageSize}"));
+        }
+
+        if (config.Discard != StreamConfigDiscard.Old)
+        {
+            problems.Add("discard is new (a full stream would refuse an endpoint's next state; RosterBridge needs old)");
+        }
+
+        if (config.Retention != StreamConfigRetention.Limits)
+        {
+            problems.Add($"retention is {Name(config.Retention)} (consumers would remove entries; RosterBridge needs limits)");
+        }
+
+        if (config.Sealed)
+        {
+            problems.Add("sealed is true (the stream accepts no new entries)");
+        }
+
+        if (config.DenyDelete)
+        {
+            problems.Add("deny_delete is true (RosterBridge needs a stream whose entries may be removed)");
+        }
+
+        if (config.NoAck)
+        {
+            problems.Add("no_ack is true (publishes would never be acknowledged)");
+        }
+
+        if (config.Mirror is not null)
+        {
+            problems.Add($"mirror is {config.Mirror.Name} (a mirror accepts no publishes)");
+        }
+
+        if (config.SubjectTransform is { Dest: { Length: > 0 } destination })
+        {
+            problems.Add($"subject_transform moves {config.SubjectTransform.Src} to {destination} (entries would not be where RosterBridge and its readers look)");
+        }
+
+        return problems;
+    }
+
+    private static string Setting(string name, long value, string why) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name} is {value} ({why})");
+
+    private static string Name(StreamConfigRetention retention) => retention switch
+    {
+        StreamConfigRetention.Interest => "interest",
+        StreamConfigRetention.Workqueue => "workqueue",
+        _ => retention.ToString().ToLowerInvariant(),
+    };
+}
