@@ -41,8 +41,14 @@ public class MqttSinkConnectTests
         await using var broker = new ScriptedMqttBroker { AcknowledgePublish = (connection, _) => connection > 1 };
         var sink = Sink(broker);
 
-        await Assert.ThrowsAnyAsync<Exception>(async () => await sink.ConnectAsync(CancellationToken.None));
-        await sink.ConnectAsync(CancellationToken.None);
+        // Each connect with a time limit, as the runner gives it.
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await sink.ConnectAsync(limit.Token));
+        }
+
+        using var secondLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var session = await sink.ConnectAsync(secondLimit.Token);
 
         var online = await NextAsync(broker, packet => packet.Connection == 2 && packet.Type == "PUBLISH");
         Assert.Equal("vmsig/n1/bridge/status", online.Topic);
