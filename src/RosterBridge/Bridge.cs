@@ -68,7 +68,7 @@ internal sealed class Bridge
 
     public Readiness Readiness() => new(
         Daemon.IsLive,
-        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Published, sink.FailedPublishes, sink.Sent, sink.Sessions)).ToList(),
+        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Counters.Published, sink.Counters.FailedPublishes, sink.Counters.Sent, sink.Counters.Sessions)).ToList(),
         Counters);
 
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>

@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RosterBridge.Config;
+using RosterBridge.Outbox.Internal;
 using RosterBridge.Reconnect;
 
 namespace RosterBridge.Outbox;
@@ -22,33 +22,22 @@ internal sealed class SinkRunner
     /// </summary>
     public static readonly TimeSpan ReadBackInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>A connection earns a fresh backoff only after it lived this long and the broker acknowledged something on it.</summary>
+    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a stopping runner waits for the broker to take its <c>offline</c>.</summary>
     public static readonly TimeSpan OfflineTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>How long dropping a connection may hold the runner up; the client library may take longer in the background.</summary>
     public static readonly TimeSpan DropTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>A connection earns a fresh backoff only after it lived this long and the broker acknowledged something on it.</summary>
-    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(10);
-
     private readonly RosterSink _sink;
     private readonly int _maxInFlight;
-    private readonly TimeSpan _callTimeout;
+    private readonly BoundedCalls _calls;
+    private readonly ReadBackSchedule _readBacks;
     private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-
-    // A sweep request is data the runner reads, never a cancel from the daemon's thread: one
-    // pending request is enough, and it waits across sessions until a read-back starts.
-    private readonly Channel<bool> _sweepRequests = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    private long _published;
-    private long _sent;
-    private long _failedPublishes;
-    private long _sessions;
-    private long _readBacks;
-    private long _lastReadBack;
     private volatile bool _connected;
 
     public SinkRunner(RosterSink sink, IRosterOutbox outbox, int maxInFlight, TimeSpan callTimeout, ReconnectOpts reconnect, ILogger log, TimeProvider? time = null)
@@ -56,9 +45,10 @@ internal sealed class SinkRunner
         _sink = sink;
         Outbox = outbox;
         _maxInFlight = maxInFlight;
-        _callTimeout = callTimeout;
-        _backoff = new Backoff(reconnect.InitialDelay, reconnect.MaxDelay);
         _time = time ?? TimeProvider.System;
+        _calls = new BoundedCalls(callTimeout, _time);
+        _readBacks = new ReadBackSchedule(ReadBackInterval, _time);
+        _backoff = new Backoff(reconnect.InitialDelay, reconnect.MaxDelay);
         _log = log;
     }
 
@@ -66,29 +56,17 @@ internal sealed class SinkRunner
 
     public IRosterOutbox Outbox { get; }
 
+    public SinkCounters Counters { get; } = new();
+
     /// <summary>Connected, and the broker was read back on this connection.</summary>
     public bool IsConnected => _connected;
-
-    /// <summary>Publishes the broker acknowledged (or found it held already).</summary>
-    public long Published => Interlocked.Read(ref _published);
-
-    /// <summary>Messages actually sent to the broker (a slot the broker held already is not sent).</summary>
-    public long Sent => Interlocked.Read(ref _sent);
-
-    public long FailedPublishes => Interlocked.Read(ref _failedPublishes);
-
-    /// <summary>Sessions started: every read-back that began a round of publishing (connects and sweeps).</summary>
-    public long Sessions => Interlocked.Read(ref _sessions);
-
-    /// <summary>Read-backs begun.</summary>
-    public long ReadBacks => Interlocked.Read(ref _readBacks);
 
     /// <summary>
     /// Asks for the broker to be read back, and what differs from the roster published, after the
     /// publishes in flight end. Called after each daemon SYNC: the broker may hold what the daemon
     /// no longer has. Safe from any thread at any time; a request is never lost.
     /// </summary>
-    public void RequestSweep() => _sweepRequests.Writer.TryWrite(true);
+    public void RequestSweep() => _readBacks.RequestSweep();
 
     /// <summary>Waits while connected until the broker acknowledged everything pending.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -101,7 +79,8 @@ internal sealed class SinkRunner
 
     /// <summary>
     /// Runs until <paramref name="stop"/>, then says offline on the connection it has (bounded) and
-    /// drops it. Throws <see cref="SinkConfigException"/> when the broker is set up wrong.
+    /// drops it. Throws <see cref="SinkConfigException"/> when the broker is set up wrong, and a
+    /// defect of the program or its installation as it is.
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
@@ -116,13 +95,9 @@ internal sealed class SinkRunner
             {
                 return;
             }
-            catch (SinkConfigException)
+            catch (Exception ex) when (ex is not SinkConfigException && !BoundedCalls.IsDefect(ex))
             {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, Describe(ex));
+                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, _calls.Describe(ex));
                 if (!await DelayAsync(_backoff.NextDelay(), stop))
                 {
                     return;
@@ -132,17 +107,12 @@ internal sealed class SinkRunner
             }
 
             var connectedAt = _time.GetTimestamp();
-            var acknowledgedBefore = Published;
-            var stopping = false;
+            var acknowledgedBefore = Counters.Published;
+            var stopping = true; // unless the connection was lost
             try
             {
                 await RunConnectionAsync(session, stop);
                 stopping = stop.IsCancellationRequested;
-            }
-            catch (SinkConfigException)
-            {
-                stopping = true; // the bridge stops for it
-                throw;
             }
             finally
             {
@@ -160,7 +130,7 @@ internal sealed class SinkRunner
                 return;
             }
 
-            if (Published > acknowledgedBefore && _time.GetElapsedTime(connectedAt) >= StableAfter)
+            if (Counters.Published > acknowledgedBefore && _time.GetElapsedTime(connectedAt) >= StableAfter)
             {
                 _backoff.Reset();
             }
@@ -181,27 +151,22 @@ internal sealed class SinkRunner
         var first = true;
         while (!lostOrStop.IsCancellationRequested)
         {
-            if (!first && !await DelayAsync(ReadBackInterval - _time.GetElapsedTime(Volatile.Read(ref _lastReadBack)), lostOrStop.Token))
+            if (!first && !await DelayAsync(_readBacks.UntilAllowed, lostOrStop.Token))
             {
                 return;
             }
 
-            // Every request made before this read-back starts is answered by it.
-            while (_sweepRequests.Reader.TryRead(out _))
-            {
-            }
-
-            Volatile.Write(ref _lastReadBack, _time.GetTimestamp());
-            Interlocked.Increment(ref _readBacks);
+            _readBacks.Starting();
+            Counters.OnReadBack();
             try
             {
-                await BoundedAsync(async token => { await session.ReadBackAsync(token); return true; }, lostOrStop.Token);
+                await _calls.RunAsync(session.ReadBackAsync, lostOrStop.Token);
             }
-            catch (Exception ex) when (ex is not SinkConfigException)
+            catch (Exception ex) when (ex is not SinkConfigException && !BoundedCalls.IsDefect(ex))
             {
                 if (!lostOrStop.IsCancellationRequested)
                 {
-                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, Describe(ex));
+                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, _calls.Describe(ex));
                 }
 
                 return;
@@ -211,7 +176,7 @@ internal sealed class SinkRunner
                 "{Sink} {Target}: {What}; the broker holds {Held} entries of this node; publishing what differs from the roster",
                 Name, _sink.Target, first ? "connected" : "sweep", session.Held.Count);
             first = false;
-            Interlocked.Increment(ref _sessions);
+            Counters.OnSession();
             Outbox.BrokerStateLost();
             _connected = true;
             if (!await PublishAsync(session, lostOrStop.Token))
@@ -237,24 +202,23 @@ internal sealed class SinkRunner
             tasks[i] = PublishLoopAsync(session, publishing, taking);
         }
 
-        tasks[^1] = AwaitSweepAsync(taking);
+        tasks[^1] = EndForSweepAsync(taking);
         await Task.WhenAll(tasks);
 
         // When a publish failed, the connection is as good as lost.
         return !publishing.IsCancellationRequested;
     }
 
-    private async Task AwaitSweepAsync(CancellationTokenSource taking)
+    private async Task EndForSweepAsync(CancellationTokenSource taking)
     {
         try
         {
-            await _sweepRequests.Reader.ReadAsync(taking.Token);
-            await Task.Delay(Max(ReadBackInterval - _time.GetElapsedTime(Volatile.Read(ref _lastReadBack)), TimeSpan.Zero), _time, taking.Token);
+            await _readBacks.WaitForSweepAsync(taking.Token);
             await taking.CancelAsync();
         }
         catch (OperationCanceledException)
         {
-            // the session ended first; the next read-back answers the request
+            // the round ended first; the next read-back answers the request
         }
     }
 
@@ -283,26 +247,21 @@ internal sealed class SinkRunner
             var acknowledged = false;
             try
             {
-                if (await BoundedAsync(token => session.PublishAsync(job, token), publishing.Token))
-                {
-                    Interlocked.Increment(ref _sent);
-                }
-
+                Counters.OnPublished(sent: await _calls.RunAsync(token => session.PublishAsync(job, token), publishing.Token));
                 acknowledged = true;
-                Interlocked.Increment(ref _published);
             }
             catch (BrokerChangedException ex) when (!publishing.IsCancellationRequested)
             {
-                Interlocked.Increment(ref _failedPublishes);
+                Counters.OnPublishFailed();
                 _log.LogWarning("{Sink} {Target}: endpoint {Endpoint}: {Problem}; reading the broker back", Name, _sink.Target, job.Endpoint, ex.Message);
                 await taking.CancelAsync();
             }
             catch (Exception ex)
             {
-                Interlocked.Increment(ref _failedPublishes);
+                Counters.OnPublishFailed();
                 if (!publishing.IsCancellationRequested)
                 {
-                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, Describe(ex));
+                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, _calls.Describe(ex));
                     await publishing.CancelAsync();
                 }
             }
@@ -316,10 +275,10 @@ internal sealed class SinkRunner
     /// <summary>A new session, or an exception; a connect abandoned at its time limit is dropped if it completes later.</summary>
     private async Task<BrokerSession> ConnectAsync(CancellationToken stop)
     {
-        var connecting = StartCall(_sink.ConnectAsync, _callTimeout);
+        var connecting = _calls.Start(_sink.ConnectAsync);
         try
         {
-            return await connecting.WaitAsync(_callTimeout, _time, stop);
+            return await connecting.WaitAsync(_calls.Limit, _time, stop);
         }
         catch
         {
@@ -336,7 +295,7 @@ internal sealed class SinkRunner
         }
         catch (Exception ex)
         {
-            _log.LogDebug("{Sink}: an abandoned connect ended: {Error}", Name, Describe(ex));
+            _log.LogDebug("{Sink}: an abandoned connect ended: {Error}", Name, _calls.Describe(ex));
         }
     }
 
@@ -344,17 +303,15 @@ internal sealed class SinkRunner
     {
         try
         {
-            var limit = Min(_callTimeout, OfflineTimeout);
-            await StartCall(async token => { await session.GoOfflineAsync(token); return true; }, limit)
-                .WaitAsync(limit, _time, CancellationToken.None);
+            await _calls.RunAsync(session.GoOfflineAsync, CancellationToken.None, _calls.Limit < OfflineTimeout ? _calls.Limit : OfflineTimeout);
         }
         catch (Exception ex)
         {
-            _log.LogWarning("{Sink} {Target}: could not say offline before stopping: {Error}", Name, _sink.Target, Describe(ex));
+            _log.LogWarning("{Sink} {Target}: could not say offline before stopping: {Error}", Name, _sink.Target, _calls.Describe(ex));
         }
     }
 
-    /// <summary>Drops the session's connection, waiting at most the call time limit for the client library.</summary>
+    /// <summary>Drops the session's connection, waiting at most <see cref="DropTimeout"/> for the client library.</summary>
     private async Task DropAsync(BrokerSession session)
     {
         try
@@ -363,35 +320,15 @@ internal sealed class SinkRunner
         }
         catch (Exception ex)
         {
-            _log.LogDebug("{Sink}: the old connection is still closing; going on without it: {Error}", Name, Describe(ex));
+            _log.LogDebug("{Sink}: the old connection is still closing; going on without it: {Error}", Name, _calls.Describe(ex));
         }
-    }
-
-    /// <summary>
-    /// Runs a client-library call with a token of its own that only its time limit cancels, and
-    /// stops waiting for it at that limit or when <paramref name="cancellationToken"/> is cancelled.
-    /// Cancelling our tokens then never runs the libraries' cancellation callbacks, which can block
-    /// on a hung socket; and a call that ignores its token holds up nothing.
-    /// </summary>
-    private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        await StartCall(call, _callTimeout).WaitAsync(_callTimeout, _time, cancellationToken);
-
-    private Task<T> StartCall<T>(Func<CancellationToken, Task<T>> call, TimeSpan limit)
-    {
-        var timeout = new CancellationTokenSource(limit, _time);
-
-        // On the thread pool: a client library that blocks (a lock held by its hung writer) blocks
-        // a pool thread for a while, never this loop.
-        var task = Task.Run(() => call(timeout.Token), CancellationToken.None);
-        _ = task.ContinueWith(_ => timeout.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(Max(delay, TimeSpan.Zero), _time, cancellationToken);
+            await Task.Delay(delay, _time, cancellationToken);
             return true;
         }
         catch (OperationCanceledException)
@@ -399,14 +336,4 @@ internal sealed class SinkRunner
             return false;
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private string Describe(Exception ex) => ex switch
-    {
-        TimeoutException or OperationCanceledException => $"no answer within {_callTimeout.TotalSeconds:F0} s",
-        _ => ex.Message,
-    };
 }

@@ -67,7 +67,7 @@ public sealed class BrokerFaultTests : IClassFixture<MosquittoContainer>, IClass
         await _mosquitto.PauseAsync();
         await _nats.PauseAsync();
         _harness.Churn(30, seed: 4); // publishes hang: the bridge must notice the dead connections
-        await Retry.Until(() => _harness.Bridge!.Sinks.All(sink => sink.FailedPublishes > 0 || !sink.IsConnected), BridgeHarness.Converge,
+        await Retry.Until(() => _harness.Bridge!.Sinks.All(sink => sink.Counters.FailedPublishes > 0 || !sink.IsConnected), BridgeHarness.Converge,
             "both sinks noticed that their broker stopped answering");
         await _mosquitto.UnpauseAsync();
         await _nats.UnpauseAsync();

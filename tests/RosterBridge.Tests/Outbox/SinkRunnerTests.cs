@@ -79,7 +79,7 @@ public sealed class SinkRunnerTests(ITestOutputHelper output)
         Assert.Equal(200u, script.Sink.Broker[5]);
 
         late.Succeed(true); // the abandoned publish of 100 runs only now
-        await script.UntilAsync(() => script.Runner.FailedPublishes >= 1);
+        await script.UntilAsync(() => script.Runner.Counters.FailedPublishes >= 1);
         Assert.Equal(200u, script.Sink.Broker[5]);
         Assert.True(script.Outbox.IsCaughtUp);
     }
@@ -136,7 +136,7 @@ public sealed class SinkRunnerTests(ITestOutputHelper output)
         script.Outbox.Offer(1, State(10));
         (await script.NextAsync(session.Publishes)).Call.Succeed(true);
         await script.UntilAsync(() => script.Outbox.IsCaughtUp);
-        Assert.Equal(1, script.Runner.ReadBacks);
+        Assert.Equal(1, script.Runner.Counters.ReadBacks);
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class SinkRunnerTests(ITestOutputHelper output)
             var readBack = await script.NextAsync(session.ReadBacks, advance: TimeSpan.FromMilliseconds(250));
             readBacks.Add(script.Time.GetUtcNow() - start);
             readBack.Succeed(true);
-            await script.UntilAsync(() => script.Runner.Sessions == readBacks.Count);
+            await script.UntilAsync(() => script.Runner.Counters.Sessions == readBacks.Count);
         }
 
         var gaps = readBacks.Zip(readBacks.Skip(1), (a, b) => b - a).ToList();
