@@ -9,6 +9,7 @@ namespace RosterBridge.IntegrationTests.Faults;
 /// Both brokers unreachable for as long as it takes while the daemon bursts: the bridge keeps
 /// reading at full speed and holds only the latest state per slot, so its memory stays flat.
 /// </summary>
+[Collection(RunAlone.Name)]
 public sealed class OutageMemoryTests(ITestOutputHelper output)
 {
     [Fact]
