@@ -3,16 +3,10 @@ using RosterBridge.Roster;
 namespace RosterBridge.Outbox;
 
 /// <summary>What a sink still has to publish. <see cref="SinkOutbox"/> is the bridge's; <see cref="PerEventOutbox"/> is the baseline it is measured against.</summary>
-internal interface IRosterOutbox
+internal interface IRosterOutbox : IRosterSubscriber
 {
     /// <summary>Slots (or events) whose publish the broker has not acknowledged yet.</summary>
     int PendingCount { get; }
-
-    /// <summary>The slot changed: this is its newest state.</summary>
-    void Offer(int endpoint, in SlotState state);
-
-    /// <summary>Completes once the outbox has room for another read's worth of offers; the daemon reader waits on it between reads.</summary>
-    ValueTask WaitForRoomAsync(CancellationToken cancellationToken);
 
     /// <summary>The sink (re)connected: the broker may hold anything.</summary>
     void BrokerStateLost();

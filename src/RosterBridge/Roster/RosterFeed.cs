@@ -1,14 +1,13 @@
 using RosterBridge.Frames;
-using RosterBridge.Outbox;
 
 namespace RosterBridge.Roster;
 
-/// <summary>Applies roster events to the table and offers every changed slot to each sink's outbox.</summary>
+/// <summary>Applies roster events to the table and offers every changed slot to each subscriber (each sink's outbox).</summary>
 internal sealed class RosterFeed
 {
-    private readonly IRosterOutbox[] _outboxes;
+    private readonly IRosterSubscriber[] _outboxes;
 
-    public RosterFeed(RosterTable table, IEnumerable<IRosterOutbox> outboxes)
+    public RosterFeed(RosterTable table, IEnumerable<IRosterSubscriber> outboxes)
     {
         Table = table;
         _outboxes = outboxes.ToArray();
