@@ -21,19 +21,6 @@ public class MqttSinkConnectTests
         "n1",
         NullLogger.Instance);
 
-    private static async Task<ScriptedMqttBroker.Packet> NextAsync(ScriptedMqttBroker broker, Func<ScriptedMqttBroker.Packet, bool> match)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var packet = await broker.Packets.Reader.ReadAsync(timeout.Token);
-            if (match(packet))
-            {
-                return packet;
-            }
-        }
-    }
-
     [Fact]
     public async Task After_a_connect_whose_online_publish_timed_out_the_next_connect_is_a_new_connection_that_says_online()
     {
@@ -50,7 +37,7 @@ public class MqttSinkConnectTests
         using var secondLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await using var session = await sink.ConnectAsync(secondLimit.Token);
 
-        var online = await NextAsync(broker, packet => packet.Connection == 2 && packet.Type == "PUBLISH");
+        var online = await broker.NextAsync(packet => packet.Connection == 2 && packet.Type == "PUBLISH");
         Assert.Equal("vmsig/n1/bridge/status", online.Topic);
         Assert.Equal("online", Encoding.ASCII.GetString(online.Payload));
     }

@@ -1,89 +1,35 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 
 namespace RosterBridge.Tests.Peers;
 
 /// <summary>
 /// Just enough of an MQTT 5 broker to script a connection's edges: it accepts CONNECT with
 /// CONNACK, answers PINGREQ, and acknowledges a PUBLISH only when <see cref="AcknowledgePublish"/>
-/// says so. Every packet it reads is reported on <see cref="Packets"/>.
+/// says so. Every packet it reads is reported on <see cref="ScriptedPeer{TSeen}.Seen"/>.
 /// </summary>
-internal sealed class ScriptedMqttBroker : IAsyncDisposable
+internal sealed class ScriptedMqttBroker : ScriptedPeer<ScriptedMqttBroker.Packet>
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _connections = [];
-    private readonly Task _accepting;
-    private int _connectionCount;
-
-    public ScriptedMqttBroker()
-    {
-        _listener.Start();
-        _accepting = AcceptAsync();
-    }
-
     /// <summary>A packet the broker read: which connection (1, 2, ...), its type and, for PUBLISH, the topic.</summary>
     public sealed record Packet(int Connection, string Type, string Topic, byte[] Payload);
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Decides per connection and topic whether a QoS 1 PUBLISH gets its PUBACK.</summary>
     public Func<int, string, bool> AcknowledgePublish { get; set; } = (_, _) => true;
 
-    public Channel<Packet> Packets { get; } = Channel.CreateUnbounded<Packet>();
-
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(NetworkStream stream, int connection)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await Task.WhenAll([_accepting, .. _connections]).WaitAsync(TimeSpan.FromSeconds(10));
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        try
+        while (true)
         {
-            while (true)
+            var first = new byte[1];
+            if (await stream.ReadAsync(first, Stop.Token) == 0)
             {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                lock (_connections)
-                {
-                    _connections.Add(ServeAsync(client, Interlocked.Increment(ref _connectionCount)));
-                }
+                return;
             }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopped
-        }
-    }
 
-    private async Task ServeAsync(TcpClient client, int connection)
-    {
-        using var _ = client;
-        var stream = client.GetStream();
-        try
-        {
-            while (true)
-            {
-                var first = new byte[1];
-                if (await stream.ReadAsync(first, _stop.Token) == 0)
-                {
-                    return;
-                }
-
-                var length = await ReadRemainingLengthAsync(stream);
-                var body = new byte[length];
-                await stream.ReadExactlyAsync(body, _stop.Token);
-                await HandleAsync(stream, connection, first[0], body);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or EndOfStreamException)
-        {
-            // the client went away, or the broker stops
+            var length = await ReadRemainingLengthAsync(stream);
+            var body = new byte[length];
+            await stream.ReadExactlyAsync(body, Stop.Token);
+            await HandleAsync(stream, connection, first[0], body);
         }
     }
 
@@ -92,8 +38,8 @@ internal sealed class ScriptedMqttBroker : IAsyncDisposable
         switch (header >> 4)
         {
             case 1: // CONNECT → CONNACK, success, no properties
-                Packets.Writer.TryWrite(new Packet(connection, "CONNECT", string.Empty, []));
-                await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 }, _stop.Token);
+                Seen.Writer.TryWrite(new Packet(connection, "CONNECT", string.Empty, []));
+                await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 }, Stop.Token);
                 break;
             case 3: // PUBLISH
                 var topicLength = (body[0] << 8) | body[1];
@@ -104,21 +50,21 @@ internal sealed class ScriptedMqttBroker : IAsyncDisposable
                 offset += packetId.Length;
                 var (propertiesLength, lengthBytes) = ReadVariableInteger(body, offset);
                 var payload = body[(offset + lengthBytes + propertiesLength)..];
-                Packets.Writer.TryWrite(new Packet(connection, "PUBLISH", topic, payload));
+                Seen.Writer.TryWrite(new Packet(connection, "PUBLISH", topic, payload));
                 if (qos == 1 && AcknowledgePublish(connection, topic))
                 {
-                    await stream.WriteAsync(new byte[] { 0x40, 0x02, packetId[0], packetId[1] }, _stop.Token);
+                    await stream.WriteAsync(new byte[] { 0x40, 0x02, packetId[0], packetId[1] }, Stop.Token);
                 }
 
                 break;
             case 12: // PINGREQ → PINGRESP
-                await stream.WriteAsync(new byte[] { 0xD0, 0x00 }, _stop.Token);
+                await stream.WriteAsync(new byte[] { 0xD0, 0x00 }, Stop.Token);
                 break;
             case 14: // DISCONNECT
-                Packets.Writer.TryWrite(new Packet(connection, "DISCONNECT", string.Empty, []));
+                Seen.Writer.TryWrite(new Packet(connection, "DISCONNECT", string.Empty, []));
                 throw new EndOfStreamException();
             default:
-                Packets.Writer.TryWrite(new Packet(connection, $"type {header >> 4}", string.Empty, body));
+                Seen.Writer.TryWrite(new Packet(connection, $"type {header >> 4}", string.Empty, body));
                 break;
         }
     }
@@ -129,7 +75,7 @@ internal sealed class ScriptedMqttBroker : IAsyncDisposable
         var one = new byte[1];
         for (var shift = 0; shift < 28; shift += 7)
         {
-            await stream.ReadExactlyAsync(one, _stop.Token);
+            await stream.ReadExactlyAsync(one, Stop.Token);
             value |= (one[0] & 0x7F) << shift;
             if ((one[0] & 0x80) == 0)
             {

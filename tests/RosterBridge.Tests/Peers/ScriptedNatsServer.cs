@@ -1,39 +1,21 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 
 namespace RosterBridge.Tests.Peers;
 
 /// <summary>
 /// Just enough of a NATS server to script a connection's edges: INFO, PONG for PING, and for each
 /// published message (PUB / HPUB) the reply <see cref="Respond"/> gives, or none. Every message it
-/// reads is reported on <see cref="Messages"/>.
+/// reads is reported on <see cref="ScriptedPeer{TSeen}.Seen"/>.
 /// </summary>
-internal sealed class ScriptedNatsServer : IAsyncDisposable
+internal sealed class ScriptedNatsServer : ScriptedPeer<ScriptedNatsServer.Message>
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _connections = [];
-    private readonly Task _accepting;
-    private int _connectionCount;
-
-    public ScriptedNatsServer()
-    {
-        _listener.Start();
-        _accepting = AcceptAsync();
-    }
-
     /// <summary>A message a client published: on which connection (1, 2, ...), its subject and body.</summary>
     public sealed record Message(int Connection, string Subject, string? ReplyTo, string Body);
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
     /// <summary>The reply to a request (connection, subject) → body; null: no reply at all.</summary>
     public Func<int, string, string?> Respond { get; set; } = (_, _) => null;
-
-    public Channel<Message> Messages { get; } = Channel.CreateUnbounded<Message>();
 
     /// <summary>A JetStream stream info answer for a stream as RosterBridge creates it.</summary>
     public static string StreamInfo(string name, string subjects) =>
@@ -42,78 +24,42 @@ internal sealed class ScriptedNatsServer : IAsyncDisposable
         "\"max_msg_size\":-1,\"discard\":\"old\",\"storage\":\"file\",\"num_replicas\":1,\"duplicate_window\":120000000000,\"allow_direct\":true}," +
         "\"created\":\"2026-01-01T00:00:00Z\",\"state\":{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0,\"consumer_count\":0}}";
 
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(NetworkStream stream, int connection)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await Task.WhenAll([_accepting, .. _connections]).WaitAsync(TimeSpan.FromSeconds(10));
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                lock (_connections)
-                {
-                    _connections.Add(ServeAsync(client, Interlocked.Increment(ref _connectionCount)));
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopped
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client, int connection)
-    {
-        using var _ = client;
-        var stream = client.GetStream();
         var subscriptions = new Dictionary<string, string>(StringComparer.Ordinal); // sid → subject
-        try
+        await WriteAsync(stream, "INFO {\"server_id\":\"scripted\",\"server_name\":\"scripted\",\"version\":\"2.9.10\",\"proto\":1," +
+            $"\"host\":\"127.0.0.1\",\"port\":{Port},\"headers\":true,\"max_payload\":1048576,\"jetstream\":true}}\r\n");
+        var reader = new LineReader(stream, Stop.Token);
+        while (await reader.ReadLineAsync() is { } line)
         {
-            await WriteAsync(stream, "INFO {\"server_id\":\"scripted\",\"server_name\":\"scripted\",\"version\":\"2.9.10\",\"proto\":1," +
-                $"\"host\":\"127.0.0.1\",\"port\":{Port},\"headers\":true,\"max_payload\":1048576,\"jetstream\":true}}\r\n");
-            var reader = new LineReader(stream, _stop.Token);
-            while (await reader.ReadLineAsync() is { } line)
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            switch (parts.Length == 0 ? string.Empty : parts[0].ToUpperInvariant())
             {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                switch (parts.Length == 0 ? string.Empty : parts[0].ToUpperInvariant())
-                {
-                    case "PING":
-                        await WriteAsync(stream, "PONG\r\n");
-                        break;
-                    case "SUB":
-                        subscriptions[parts[^1]] = parts[1];
-                        break;
-                    case "UNSUB":
-                        subscriptions.Remove(parts[1]);
-                        break;
-                    case "PUB" or "HPUB":
-                        var total = int.Parse(parts[^1], CultureInfo.InvariantCulture);
-                        var headerLength = parts[0] == "HPUB" ? int.Parse(parts[^2], CultureInfo.InvariantCulture) : 0;
-                        var bytes = await reader.ReadBytesAsync(total + 2);
-                        var replyTo = parts.Length == (parts[0] == "HPUB" ? 5 : 4) ? parts[2] : null;
-                        var body = Encoding.UTF8.GetString(bytes, headerLength, total - headerLength);
-                        Messages.Writer.TryWrite(new Message(connection, parts[1], replyTo, body));
-                        if (replyTo is not null && Respond(connection, parts[1]) is { } reply
-                            && subscriptions.FirstOrDefault(sub => Matches(sub.Value, replyTo)) is { Key: { } sid })
-                        {
-                            var replyBytes = Encoding.UTF8.GetByteCount(reply);
-                            await WriteAsync(stream, $"MSG {replyTo} {sid} {replyBytes}\r\n{reply}\r\n");
-                        }
+                case "PING":
+                    await WriteAsync(stream, "PONG\r\n");
+                    break;
+                case "SUB":
+                    subscriptions[parts[^1]] = parts[1];
+                    break;
+                case "UNSUB":
+                    subscriptions.Remove(parts[1]);
+                    break;
+                case "PUB" or "HPUB":
+                    var total = int.Parse(parts[^1], CultureInfo.InvariantCulture);
+                    var headerLength = parts[0] == "HPUB" ? int.Parse(parts[^2], CultureInfo.InvariantCulture) : 0;
+                    var bytes = await reader.ReadBytesAsync(total + 2);
+                    var replyTo = parts.Length == (parts[0] == "HPUB" ? 5 : 4) ? parts[2] : null;
+                    var body = Encoding.UTF8.GetString(bytes, headerLength, total - headerLength);
+                    Seen.Writer.TryWrite(new Message(connection, parts[1], replyTo, body));
+                    if (replyTo is not null && Respond(connection, parts[1]) is { } reply
+                        && subscriptions.FirstOrDefault(sub => Matches(sub.Value, replyTo)) is { Key: { } sid })
+                    {
+                        var replyBytes = Encoding.UTF8.GetByteCount(reply);
+                        await WriteAsync(stream, $"MSG {replyTo} {sid} {replyBytes}\r\n{reply}\r\n");
+                    }
 
-                        break;
-                }
+                    break;
             }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or EndOfStreamException)
-        {
-            // the client went away, or the server stops
         }
     }
 
@@ -138,7 +84,7 @@ internal sealed class ScriptedNatsServer : IAsyncDisposable
     }
 
     private async Task WriteAsync(NetworkStream stream, string text) =>
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(text), _stop.Token);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text), Stop.Token);
 
     /// <summary>Protocol lines and message bodies off one connection.</summary>
     private sealed class LineReader(NetworkStream stream, CancellationToken cancellationToken)
