@@ -1,0 +1,72 @@
+namespace RosterBridge.IntegrationTests.Chaos;
+
+/// <summary>
+/// The campaign's faults, decided by one seeded <see cref="Random"/> and nothing else (no clock,
+/// no I/O): the same seed gives the same steps in the same order. Steps come in rounds; each
+/// round runs every <see cref="FaultKind"/> once, in a shuffled order, so that even a short
+/// campaign of one round meets every fault.
+/// </summary>
+internal sealed class ChaosSchedule
+{
+    private static readonly FaultKind[] Kinds = Enum.GetValues<FaultKind>();
+
+    private readonly Random _random;
+    private readonly Queue<FaultKind> _round = new();
+    private int _index;
+
+    public ChaosSchedule(int seed) => _random = new Random(seed);
+
+    /// <summary>How many kinds one round has.</summary>
+    public static int RoundLength => Kinds.Length;
+
+    /// <summary>Steps handed out so far.</summary>
+    public int Count => _index;
+
+    public ChaosStep Next()
+    {
+        if (_round.Count == 0)
+        {
+            var order = (FaultKind[])Kinds.Clone();
+            _random.Shuffle(order);
+            foreach (var next in order)
+            {
+                _round.Enqueue(next);
+            }
+        }
+
+        var kind = _round.Dequeue();
+        _index++;
+
+        // Every draw is made for every kind, in the same order, so that one kind's parameters never
+        // shift the next step's.
+        var brokers = (BrokerSet)_random.Next(1, 4);
+        var downMs = _random.Next(300, 3500);
+        var pauseMs = _random.Next(1000, 5000); // around the bridge's 2 s publish limit, both sides
+        var changes = _random.Next(0, 41);
+        var burst = _random.Next(1000, 20_001);
+        var after = _random.Next(0, 16);
+        var holdMs = _random.Next(500, 2000);
+        var wipe = _random.Next(2) == 0;
+        var inPlace = _random.Next(2) == 0;
+        var rosterSeed = _random.Next();
+
+        var paused = kind is FaultKind.BrokerPause or FaultKind.DaemonRestartDuringPause;
+        return new ChaosStep(
+            _index,
+            kind,
+            kind switch
+            {
+                FaultKind.MqttKill or FaultKind.MqttWipe => BrokerSet.Mqtt,
+                FaultKind.NatsKill or FaultKind.NatsWipe => BrokerSet.Nats,
+                _ => brokers,
+            },
+            TimeSpan.FromMilliseconds(paused ? pauseMs : downMs),
+            kind is FaultKind.Burst ? 0 : changes,
+            kind is FaultKind.Burst or FaultKind.BurstDuringOutage ? burst : 0,
+            after,
+            TimeSpan.FromMilliseconds(holdMs),
+            kind is FaultKind.MqttWipe or FaultKind.NatsWipe || (wipe && kind is FaultKind.BurstDuringOutage or FaultKind.BridgeKillDuringOutage),
+            kind is FaultKind.DaemonRestart or FaultKind.DaemonRestartDuringPause && inPlace,
+            rosterSeed);
+    }
+}
