@@ -30,8 +30,10 @@ cd "$ROSTERBRIDGE_ROOT"
 started_at=$SECONDS
 results_dir="${ROSTERBRIDGE_TEST_RESULTS_DIR:-$ROSTERBRIDGE_ROOT/artifacts/test-results}"
 timeout_minutes="${ROSTERBRIDGE_TEST_TIMEOUT_MINUTES:-60}"
-# The chaos campaign writes its summary and logs there (scripts/chaos.sh's settings are read by the test itself).
+# The chaos campaign writes its summary and logs there (scripts/chaos.sh's settings are read by the
+# test itself); absolute, since the tests run in their own directory.
 export ROSTERBRIDGE_CHAOS_DIR="${ROSTERBRIDGE_CHAOS_DIR:-$results_dir}"
+[[ "$ROSTERBRIDGE_CHAOS_DIR" = /* ]] || ROSTERBRIDGE_CHAOS_DIR="$ROSTERBRIDGE_ROOT/$ROSTERBRIDGE_CHAOS_DIR"
 export ROSTERBRIDGE_TEST_RUN_ID="${ROSTERBRIDGE_TEST_RUN_ID:-$(date +%Y%m%d%H%M%S)-$$}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -31,7 +31,7 @@ public sealed class ChaosCampaignTests(ITestOutputHelper output)
         File.WriteAllText(_settings.ProgressPath, string.Empty);
         var seed = _settings.Seed;
         Log($"chaos campaign: seed {seed}, at least {_settings.Duration.TotalSeconds:F0} s and one round of {ChaosSchedule.RoundLength} faults, "
-            + $"{(_settings.KeepGoing ? "going on after a failure" : "stopping at the first failure")}; output in {_settings.Directory}");
+            + $"{(_settings.KeepGoing ? "going on after a failure" : "stopping at the first failure")}{(_settings.Race ? string.Empty : ", no changes as faults end")}; output in {_settings.Directory}");
 
         await using var mosquitto = new PersistentMosquittoContainer();
         await using var nats = new NatsContainer();
@@ -54,7 +54,7 @@ public sealed class ChaosCampaignTests(ITestOutputHelper output)
                 Log(step.ToString());
                 try
                 {
-                    await ChaosFaults.RunAsync(rig, step);
+                    await ChaosFaults.RunAsync(rig, step, _settings.Race);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -184,7 +184,7 @@ public sealed class ChaosCampaignTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(
             Path.Combine(_settings.Directory, name),
             $"{rig.PreviousBridgeOutput ?? "(no earlier bridge)"}\n---- the bridge that failed ----\n{bridgeOutput}");
-        var tail = string.Join('\n', bridgeOutput.Split('\n').TakeLast(25));
+        var tail = string.Join('\n', bridgeOutput.TrimEnd().Split('\n').TakeLast(25));
         return $"{what}\n" +
             $"what the brokers held vs. the daemon:\n{observation?.Differences(daemon) ?? "  (the brokers could not be read)\n"}" +
             $"readyz: {await ReadyzAsync(rig)}\n" +

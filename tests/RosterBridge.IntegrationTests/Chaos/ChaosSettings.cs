@@ -8,14 +8,17 @@ namespace RosterBridge.IntegrationTests.Chaos;
 /// <c>ROSTERBRIDGE_CHAOS_SECONDS</c> (default 60: start no new fault after this, but always finish
 /// the first round, which meets every kind), <c>ROSTERBRIDGE_CHAOS_SEED</c> (default: a random
 /// one, printed), <c>ROSTERBRIDGE_CHAOS_KEEP_GOING</c> (<c>1</c>: after a failure, start a new
-/// bridge and go on, to find more than one; default: stop at the first) and
-/// <c>ROSTERBRIDGE_CHAOS_DIR</c> (where the summary and logs go; default artifacts/chaos in the repository).
+/// bridge and go on, to find more than one; default: stop at the first), <c>ROSTERBRIDGE_CHAOS_RACE</c>
+/// (<c>0</c>: no roster changes at the moment a fault ends, to look past a failure of that race;
+/// default: race) and <c>ROSTERBRIDGE_CHAOS_DIR</c> (where the summary and logs go; default
+/// artifacts/chaos in the repository).
 /// </summary>
-internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing, string Directory)
+internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing, bool Race, string Directory)
 {
     public const string SecondsVariable = "ROSTERBRIDGE_CHAOS_SECONDS";
     public const string SeedVariable = "ROSTERBRIDGE_CHAOS_SEED";
     public const string KeepGoingVariable = "ROSTERBRIDGE_CHAOS_KEEP_GOING";
+    public const string RaceVariable = "ROSTERBRIDGE_CHAOS_RACE";
     public const string DirectoryVariable = "ROSTERBRIDGE_CHAOS_DIR";
 
     /// <summary>The summary's file name in <see cref="Directory"/>; scripts/test.sh prints it.</summary>
@@ -39,7 +42,8 @@ internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing
             : Path.Combine(RepositoryRoot() ?? Path.GetTempPath(), "artifacts", "chaos");
         System.IO.Directory.CreateDirectory(directory);
         var keepGoing = Environment.GetEnvironmentVariable(KeepGoingVariable)?.Trim() is "1" or "true";
-        return new ChaosSettings(TimeSpan.FromSeconds(seconds), Number(SeedVariable) ?? Random.Shared.Next(), keepGoing, directory);
+        var race = Environment.GetEnvironmentVariable(RaceVariable)?.Trim() is not ("0" or "false");
+        return new ChaosSettings(TimeSpan.FromSeconds(seconds), Number(SeedVariable) ?? Random.Shared.Next(), keepGoing, race, directory);
     }
 
     private static int? Number(string variable)
