@@ -68,6 +68,23 @@ internal static class ChaosFaults
                 await rig.BringBackBrokersAsync(step.Brokers, step.Wipe);
                 break;
 
+            case FaultKind.BridgeKillDuringPause:
+                await rig.PauseBrokersAsync(step.Brokers);
+                await rig.KillBridgeAsync(); // its connection's end reaches the broker only when it thaws
+                await rig.TrickleAsync(step.Changes, step.Down / 2);
+                await rig.StartBridgeAsync(); // its connects are accepted by the kernel, then time out
+                await rig.TrickleAsync(0, step.Down / 2);
+                await rig.UnpauseBrokersAsync(step.Brokers);
+                break;
+
+            case FaultKind.DaemonRestartDuringOutage:
+                await rig.KillBrokersAsync(step.Brokers);
+                await rig.TrickleAsync(step.Changes, step.Down / 2);
+                await rig.RestartDaemonAsync(step.InPlace, TimeSpan.Zero, step.RosterSeed); // its SYNC while a sink reconnects
+                await rig.TrickleAsync(0, step.Down / 2);
+                await rig.BringBackBrokersAsync(step.Brokers, step.Wipe);
+                break;
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "no such fault");
         }

@@ -41,7 +41,7 @@ internal sealed class ChaosSchedule
         // shift the next step's.
         var brokers = (BrokerSet)_random.Next(1, 4);
         var downMs = _random.Next(300, 3500);
-        var pauseMs = _random.Next(1000, 5000); // around the bridge's 2 s publish limit, both sides
+        var pauseMs = _random.Next(1000, 7000); // around the bridge's 2 s publish and connect limits, both sides
         var changes = _random.Next(0, 41);
         var burst = _random.Next(1000, 20_001);
         var after = _random.Next(0, 16);
@@ -50,7 +50,7 @@ internal sealed class ChaosSchedule
         var inPlace = _random.Next(2) == 0;
         var rosterSeed = _random.Next();
 
-        var paused = kind is FaultKind.BrokerPause or FaultKind.DaemonRestartDuringPause;
+        var paused = kind is FaultKind.BrokerPause or FaultKind.DaemonRestartDuringPause or FaultKind.BridgeKillDuringPause;
         return new ChaosStep(
             _index,
             kind,
@@ -65,8 +65,9 @@ internal sealed class ChaosSchedule
             kind is FaultKind.Burst or FaultKind.BurstDuringOutage ? burst : 0,
             after,
             TimeSpan.FromMilliseconds(holdMs),
-            kind is FaultKind.MqttWipe or FaultKind.NatsWipe || (wipe && kind is FaultKind.BurstDuringOutage or FaultKind.BridgeKillDuringOutage),
-            kind is FaultKind.DaemonRestart or FaultKind.DaemonRestartDuringPause && inPlace,
+            kind is FaultKind.MqttWipe or FaultKind.NatsWipe
+                || (wipe && kind is FaultKind.BurstDuringOutage or FaultKind.BridgeKillDuringOutage or FaultKind.DaemonRestartDuringOutage),
+            kind is FaultKind.DaemonRestart or FaultKind.DaemonRestartDuringPause or FaultKind.DaemonRestartDuringOutage && inPlace,
             rosterSeed);
     }
 }

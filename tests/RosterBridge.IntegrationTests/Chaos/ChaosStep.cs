@@ -45,23 +45,26 @@ internal sealed record ChaosStep(
         FaultKind.BurstDuringOutage => "burst-during-outage",
         FaultKind.DaemonRestartDuringPause => "daemon-restart-during-pause",
         FaultKind.BridgeKillDuringOutage => "bridge-kill-during-outage",
+        FaultKind.BridgeKillDuringPause => "bridge-kill-during-pause",
+        FaultKind.DaemonRestartDuringOutage => "daemon-restart-during-outage",
         _ => kind.ToString(),
     };
 
     public override string ToString()
     {
         var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"step {Index} {Name}");
-        if (Kind is FaultKind.BrokerPause or FaultKind.BurstDuringOutage or FaultKind.DaemonRestartDuringPause or FaultKind.BridgeKillDuringOutage)
+        if (Kind is FaultKind.BrokerPause or FaultKind.BurstDuringOutage or FaultKind.DaemonRestartDuringPause or FaultKind.BridgeKillDuringOutage
+            or FaultKind.BridgeKillDuringPause or FaultKind.DaemonRestartDuringOutage)
         {
             text.Append(CultureInfo.InvariantCulture, $" brokers={Brokers.ToString().ToLowerInvariant().Replace(", ", "+", StringComparison.Ordinal)}");
         }
 
-        if (Kind is FaultKind.BurstDuringOutage or FaultKind.BridgeKillDuringOutage)
+        if (Kind is FaultKind.BurstDuringOutage or FaultKind.BridgeKillDuringOutage or FaultKind.DaemonRestartDuringOutage)
         {
             text.Append(Wipe ? " wipe" : " kill");
         }
 
-        if (Kind is FaultKind.DaemonRestart or FaultKind.DaemonRestartDuringPause)
+        if (Kind is FaultKind.DaemonRestart or FaultKind.DaemonRestartDuringPause or FaultKind.DaemonRestartDuringOutage)
         {
             text.Append(InPlace ? " in-place" : " replaced");
             text.Append(CultureInfo.InvariantCulture, $" roster-seed={RosterSeed}");

@@ -38,4 +38,10 @@ internal enum FaultKind
 
     /// <summary>The bridge killed while a broker is down; the new bridge starts before the broker is back.</summary>
     BridgeKillDuringOutage,
+
+    /// <summary>The bridge killed while a broker is frozen; the new bridge's connects time out until it thaws.</summary>
+    BridgeKillDuringPause,
+
+    /// <summary>The daemon restarted with a changed roster while one or both brokers are down (killed, or wiped).</summary>
+    DaemonRestartDuringOutage,
 }
