@@ -3,6 +3,7 @@
 # The randomized fault campaign against real brokers, for as long as you like:
 #
 #   scripts/chaos.sh [--minutes N | --seconds N] [--seed N] [--stop-at-first-failure] [--no-race]
+#                    [--only KIND,KIND...]
 #
 # A seeded schedule of broker kills (with and without their store), broker pauses, daemon
 # restarts with a changed roster, daemon drops, bridge SIGKILLs, bursts, and combinations of
@@ -17,7 +18,8 @@
 # reproduces it (--seed N runs the same schedule again). Summary, progress log and the bridge's
 # log at each failure: artifacts/chaos/ (ROSTERBRIDGE_CHAOS_RESULTS_DIR). Exits non-zero on a failure.
 # --no-race makes no roster changes at the moment a fault ends (while the bridge reconnects and
-# replays), to look past a failure of that race for others.
+# replays), to look past a failure of that race for others. --only runs rounds of these kinds alone
+# (e.g. --only mqtt-kill,bridge-kill; a wrong name lists them all).
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by rb_log in lib/common.sh
@@ -26,9 +28,9 @@ RB_LOG_TAG="chaos"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$ROSTERBRIDGE_ROOT"
 
-usage() { sed -n '3,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '3,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
 
-seconds=600 seed="" keep_going=1 race=1
+seconds=600 seed="" keep_going=1 race=1 kinds=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
     --minutes) seconds=$(( ${2:?--minutes needs a number} * 60 )); shift 2 ;;
@@ -36,6 +38,7 @@ while [ "$#" -gt 0 ]; do
     --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
     --stop-at-first-failure) keep_going=0; shift ;;
     --no-race) race=0; shift ;;
+    --only) kinds="${2:?--only needs kind names}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) rb_log "unknown argument: $1"; usage; exit 2 ;;
     esac
@@ -45,6 +48,7 @@ done
 
 results="${ROSTERBRIDGE_CHAOS_RESULTS_DIR:-$ROSTERBRIDGE_ROOT/artifacts/chaos}"
 export ROSTERBRIDGE_CHAOS_SECONDS="$seconds" ROSTERBRIDGE_CHAOS_KEEP_GOING="$keep_going" ROSTERBRIDGE_CHAOS_RACE="$race"
+export ROSTERBRIDGE_CHAOS_KINDS="$kinds"
 export ROSTERBRIDGE_TEST_RESULTS_DIR="$results" ROSTERBRIDGE_CHAOS_DIR="$results"
 if [ -n "$seed" ]; then
     export ROSTERBRIDGE_CHAOS_SEED="$seed"

@@ -30,14 +30,14 @@ public sealed class ChaosCampaignTests(ITestOutputHelper output)
         File.Delete(_settings.SummaryPath);
         File.WriteAllText(_settings.ProgressPath, string.Empty);
         var seed = _settings.Seed;
-        Log($"chaos campaign: seed {seed}, at least {_settings.Duration.TotalSeconds:F0} s and one round of {ChaosSchedule.RoundLength} faults, "
+        var schedule = new ChaosSchedule(seed, _settings.Kinds);
+        Log($"chaos campaign: seed {seed}, at least {_settings.Duration.TotalSeconds:F0} s and one round of {schedule.RoundLength} faults, "
             + $"{(_settings.KeepGoing ? "going on after a failure" : "stopping at the first failure")}{(_settings.Race ? string.Empty : ", no changes as faults end")}; output in {_settings.Directory}");
 
         await using var mosquitto = new PersistentMosquittoContainer();
         await using var nats = new NatsContainer();
         await Task.WhenAll(mosquitto.InitializeAsync(), nats.InitializeAsync());
 
-        var schedule = new ChaosSchedule(seed);
         var report = new ChaosReport(_settings);
         var elapsed = Stopwatch.StartNew();
         await using var rig = new ChaosRig(mosquitto, nats, seed, line => Log($"daemon: {line}"));
@@ -48,7 +48,7 @@ public sealed class ChaosCampaignTests(ITestOutputHelper output)
         }
         else
         {
-            while (schedule.Count < ChaosSchedule.RoundLength || elapsed.Elapsed < _settings.Duration)
+            while (schedule.Count < schedule.RoundLength || elapsed.Elapsed < _settings.Duration)
             {
                 var step = schedule.Next();
                 Log(step.ToString());

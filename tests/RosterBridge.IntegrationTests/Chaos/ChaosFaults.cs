@@ -85,6 +85,15 @@ internal static class ChaosFaults
                 await rig.BringBackBrokersAsync(step.Brokers, step.Wipe);
                 break;
 
+            case FaultKind.ThawAtConnectTimeout:
+                await rig.PauseBrokersAsync(step.Brokers);
+                await rig.KillBridgeAsync();
+                rig.Change(step.Changes);
+                await rig.StartBridgeAsync();
+                await rig.WaitForConnectTimeoutsAsync(step.Brokers, step.ThawAfterTimeouts);
+                await rig.UnpauseBrokersAsync(step.Brokers);
+                break;
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "no such fault");
         }

@@ -15,6 +15,7 @@ namespace RosterBridge.IntegrationTests.Chaos;
 internal sealed class ChaosRig : IAsyncDisposable
 {
     private static readonly TimeSpan SubscriberWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConnectTimeoutsWait = TimeSpan.FromSeconds(30);
 
     private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-chaos-").FullName;
     private readonly LifecycleGenerator _generator;
@@ -187,6 +188,30 @@ internal sealed class ChaosRig : IAsyncDisposable
     {
         await Task.WhenAll(Daemon.DisconnectAll());
         await WaitForSubscriberAsync();
+    }
+
+    /// <summary>
+    /// Waits until the bridge has logged <paramref name="count"/> failed connects to the first of
+    /// <paramref name="brokers"/> (bounded: a bridge that logs otherwise only makes the fault a plain
+    /// pause). Polled every 10 ms, so that what follows lands within the bridge's backoff.
+    /// </summary>
+    public async Task WaitForConnectTimeoutsAsync(BrokerSet brokers, int count)
+    {
+        var port = Each(brokers).First().Port.ToString(CultureInfo.InvariantCulture);
+        int Failed() => Bridge?.Output.Split('\n').Count(line => line.Contains("cannot connect", StringComparison.Ordinal) && line.Contains($":{port}", StringComparison.Ordinal)) ?? 0;
+        using var bound = new CancellationTokenSource(ConnectTimeoutsWait);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        try
+        {
+            while (Failed() < count)
+            {
+                await poll.WaitForNextTickAsync(bound.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            _log($"the bridge did not log {count} failed connects to port {port} within {ConnectTimeoutsWait.TotalSeconds:F0} s; thawing anyway");
+        }
     }
 
     public async Task KillBrokersAsync(BrokerSet brokers)

@@ -8,16 +8,21 @@ namespace RosterBridge.IntegrationTests.Chaos;
 /// </summary>
 internal sealed class ChaosSchedule
 {
-    private static readonly FaultKind[] Kinds = Enum.GetValues<FaultKind>();
-
+    private readonly FaultKind[] _kinds;
     private readonly Random _random;
     private readonly Queue<FaultKind> _round = new();
     private int _index;
 
-    public ChaosSchedule(int seed) => _random = new Random(seed);
+    /// <param name="seed">Decides everything.</param>
+    /// <param name="kinds">The kinds of the rounds; every kind when null or empty.</param>
+    public ChaosSchedule(int seed, IReadOnlyCollection<FaultKind>? kinds = null)
+    {
+        _random = new Random(seed);
+        _kinds = kinds is { Count: > 0 } ? [.. kinds.Distinct().Order()] : Enum.GetValues<FaultKind>();
+    }
 
     /// <summary>How many kinds one round has.</summary>
-    public static int RoundLength => Kinds.Length;
+    public int RoundLength => _kinds.Length;
 
     /// <summary>Steps handed out so far.</summary>
     public int Count => _index;
@@ -26,7 +31,7 @@ internal sealed class ChaosSchedule
     {
         if (_round.Count == 0)
         {
-            var order = (FaultKind[])Kinds.Clone();
+            var order = (FaultKind[])_kinds.Clone();
             _random.Shuffle(order);
             foreach (var next in order)
             {

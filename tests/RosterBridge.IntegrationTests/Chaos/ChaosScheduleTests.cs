@@ -10,7 +10,7 @@ public sealed class ChaosScheduleTests
     {
         var first = new ChaosSchedule(42);
         var second = new ChaosSchedule(42);
-        for (var i = 0; i < 3 * ChaosSchedule.RoundLength; i++)
+        for (var i = 0; i < 3 * first.RoundLength; i++)
         {
             Assert.Equal(first.Next(), second.Next());
         }
@@ -21,7 +21,7 @@ public sealed class ChaosScheduleTests
     {
         var first = new ChaosSchedule(1);
         var second = new ChaosSchedule(2);
-        var steps = Enumerable.Range(0, ChaosSchedule.RoundLength).Select(_ => (first.Next(), second.Next())).ToList();
+        var steps = Enumerable.Range(0, first.RoundLength).Select(_ => (first.Next(), second.Next())).ToList();
         Assert.Contains(steps, pair => pair.Item1 != pair.Item2);
     }
 
@@ -34,7 +34,7 @@ public sealed class ChaosScheduleTests
         var schedule = new ChaosSchedule(seed);
         for (var round = 0; round < 4; round++)
         {
-            var steps = Enumerable.Range(0, ChaosSchedule.RoundLength).Select(_ => schedule.Next()).ToList();
+            var steps = Enumerable.Range(0, schedule.RoundLength).Select(_ => schedule.Next()).ToList();
             Assert.Equal(Enum.GetValues<FaultKind>().Order(), steps.Select(s => s.Kind).Order());
             Assert.All(steps, step =>
             {
@@ -49,7 +49,17 @@ public sealed class ChaosScheduleTests
             });
         }
 
-        Assert.Equal(4 * ChaosSchedule.RoundLength, schedule.Count);
+        Assert.Equal(4 * schedule.RoundLength, schedule.Count);
+    }
+
+    [Fact]
+    public void Chosen_kinds_make_the_rounds_and_kind_names_parse_back()
+    {
+        var schedule = new ChaosSchedule(5, [FaultKind.BridgeKill, FaultKind.MqttKill]);
+        Assert.Equal(2, schedule.RoundLength);
+        Assert.All(Enumerable.Range(0, 10).Select(_ => schedule.Next()), step => Assert.Contains(step.Kind, new[] { FaultKind.BridgeKill, FaultKind.MqttKill }));
+        Assert.All(Enum.GetValues<FaultKind>(), kind => Assert.Equal(kind, ChaosStep.ParseKind(ChaosStep.KindName(kind))));
+        Assert.Throws<ArgumentException>(() => ChaosStep.ParseKind("no-such-fault"));
     }
 
     [Fact]

@@ -10,15 +10,17 @@ namespace RosterBridge.IntegrationTests.Chaos;
 /// one, printed), <c>ROSTERBRIDGE_CHAOS_KEEP_GOING</c> (<c>1</c>: after a failure, start a new
 /// bridge and go on, to find more than one; default: stop at the first), <c>ROSTERBRIDGE_CHAOS_RACE</c>
 /// (<c>0</c>: no roster changes at the moment a fault ends, to look past a failure of that race;
-/// default: race) and <c>ROSTERBRIDGE_CHAOS_DIR</c> (where the summary and logs go; default
-/// artifacts/chaos in the repository).
+/// default: race), <c>ROSTERBRIDGE_CHAOS_KINDS</c> (comma-separated kind names such as
+/// <c>mqtt-kill,bridge-kill</c>: only these; default: all) and <c>ROSTERBRIDGE_CHAOS_DIR</c>
+/// (where the summary and logs go; default artifacts/chaos in the repository).
 /// </summary>
-internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing, bool Race, string Directory)
+internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing, bool Race, IReadOnlyList<FaultKind> Kinds, string Directory)
 {
     public const string SecondsVariable = "ROSTERBRIDGE_CHAOS_SECONDS";
     public const string SeedVariable = "ROSTERBRIDGE_CHAOS_SEED";
     public const string KeepGoingVariable = "ROSTERBRIDGE_CHAOS_KEEP_GOING";
     public const string RaceVariable = "ROSTERBRIDGE_CHAOS_RACE";
+    public const string KindsVariable = "ROSTERBRIDGE_CHAOS_KINDS";
     public const string DirectoryVariable = "ROSTERBRIDGE_CHAOS_DIR";
 
     /// <summary>The summary's file name in <see cref="Directory"/>; scripts/test.sh prints it.</summary>
@@ -43,7 +45,11 @@ internal sealed record ChaosSettings(TimeSpan Duration, int Seed, bool KeepGoing
         System.IO.Directory.CreateDirectory(directory);
         var keepGoing = Environment.GetEnvironmentVariable(KeepGoingVariable)?.Trim() is "1" or "true";
         var race = Environment.GetEnvironmentVariable(RaceVariable)?.Trim() is not ("0" or "false");
-        return new ChaosSettings(TimeSpan.FromSeconds(seconds), Number(SeedVariable) ?? Random.Shared.Next(), keepGoing, race, directory);
+        var kinds = (Environment.GetEnvironmentVariable(KindsVariable) ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(ChaosStep.ParseKind)
+            .ToList();
+        return new ChaosSettings(TimeSpan.FromSeconds(seconds), Number(SeedVariable) ?? Random.Shared.Next(), keepGoing, race, kinds, directory);
     }
 
     private static int? Number(string variable)

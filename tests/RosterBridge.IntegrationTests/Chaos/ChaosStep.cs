@@ -31,6 +31,28 @@ internal sealed record ChaosStep(
     /// <summary>The fault's short name, e.g. <c>mqtt-kill</c>.</summary>
     public string Name => KindName(Kind);
 
+    /// <summary>
+    /// For <see cref="FaultKind.ThawAtConnectTimeout"/>: thaw after this many timed-out connects.
+    /// The bridge's backoff doubles from 50 ms (up to 1 s) with each, so from the fourth on it
+    /// waits long enough (200 ms and more) for the thaw to land before its next attempt.
+    /// </summary>
+    public int ThawAfterTimeouts => 4 + (RosterSeed % 3);
+
+    /// <summary>The kind named <paramref name="name"/> as <see cref="KindName"/> names it.</summary>
+    public static FaultKind ParseKind(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var kind in Enum.GetValues<FaultKind>())
+        {
+            if (KindName(kind) == name.Trim())
+            {
+                return kind;
+            }
+        }
+
+        throw new ArgumentException($"'{name}' is no fault kind; the kinds: {string.Join(", ", Enum.GetValues<FaultKind>().Select(KindName))}", nameof(name));
+    }
+
     public static string KindName(FaultKind kind) => kind switch
     {
         FaultKind.MqttKill => "mqtt-kill",
@@ -47,6 +69,7 @@ internal sealed record ChaosStep(
         FaultKind.BridgeKillDuringOutage => "bridge-kill-during-outage",
         FaultKind.BridgeKillDuringPause => "bridge-kill-during-pause",
         FaultKind.DaemonRestartDuringOutage => "daemon-restart-during-outage",
+        FaultKind.ThawAtConnectTimeout => "thaw-at-connect-timeout",
         _ => kind.ToString(),
     };
 
@@ -54,7 +77,7 @@ internal sealed record ChaosStep(
     {
         var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"step {Index} {Name}");
         if (Kind is FaultKind.BrokerPause or FaultKind.BurstDuringOutage or FaultKind.DaemonRestartDuringPause or FaultKind.BridgeKillDuringOutage
-            or FaultKind.BridgeKillDuringPause or FaultKind.DaemonRestartDuringOutage)
+            or FaultKind.BridgeKillDuringPause or FaultKind.DaemonRestartDuringOutage or FaultKind.ThawAtConnectTimeout)
         {
             text.Append(CultureInfo.InvariantCulture, $" brokers={Brokers.ToString().ToLowerInvariant().Replace(", ", "+", StringComparison.Ordinal)}");
         }
@@ -70,7 +93,16 @@ internal sealed record ChaosStep(
             text.Append(CultureInfo.InvariantCulture, $" roster-seed={RosterSeed}");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $" down={Down.TotalSeconds:0.0}s changes={Changes}");
+        if (Kind is FaultKind.ThawAtConnectTimeout)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" thaw-after-timeouts={ThawAfterTimeouts}");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $" down={Down.TotalSeconds:0.0}s");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $" changes={Changes}");
         if (Burst > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $" burst={Burst}");

@@ -44,4 +44,11 @@ internal enum FaultKind
 
     /// <summary>The daemon restarted with a changed roster while one or both brokers are down (killed, or wiped).</summary>
     DaemonRestartDuringOutage,
+
+    /// <summary>
+    /// The bridge killed while a broker is frozen, a new one started, and the broker thawed right
+    /// after the new bridge gave up on a connect to it (its backoff before the next attempt): the
+    /// abandoned connect then completes at the broker, and the old connection's end arrives.
+    /// </summary>
+    ThawAtConnectTimeout,
 }
