@@ -22,7 +22,7 @@ internal sealed class ChaosReport(ChaosSettings settings)
         var seed = settings.Seed;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"chaos campaign: seed {seed}, {elapsed.TotalSeconds:F0} s, {_survived.Count + _failures.Count(f => f.Step is not null)} faults, {_failures.Count} failure(s) (node {rig.Node})\n");
+            $"chaos campaign: seed {seed}, {elapsed.TotalSeconds:F0} s, {_survived.Count + _failures.Where(f => f.Step is not null).Select(f => f.Step!.Index).Distinct().Count()} faults, {_failures.Count} failure(s) (node {rig.Node})\n");
         var byKind = _survived.GroupBy(s => s.Step.Kind).OrderBy(g => g.Key).ToList();
         text.Append("  faults survived by kind: ")
             .Append(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(g => $"{ChaosStep.KindName(g.Key)} {g.Count()}")))
@@ -48,7 +48,9 @@ internal sealed class ChaosReport(ChaosSettings settings)
                 .Append('\n');
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"  reproduce: scripts/chaos.sh --seed {seed} (or {ChaosSettings.SeedVariable}={seed} scripts/test.sh --filter FullyQualifiedName~Chaos)\n");
+        var options = (settings.Race ? string.Empty : " --no-race")
+            + (settings.Kinds.Count == 0 ? string.Empty : $" --only {string.Join(',', settings.Kinds.Select(ChaosStep.KindName))}");
+        text.Append(CultureInfo.InvariantCulture, $"  reproduce: scripts/chaos.sh --seed {seed}{options} (the same schedule; or {ChaosSettings.SeedVariable}={seed} scripts/test.sh --filter FullyQualifiedName~Chaos)\n");
         return text.ToString();
     }
 
