@@ -14,6 +14,8 @@
 # the TRX files and prints, as its last line, "N passed, N failed". It exits non-zero if
 # dotnet test failed, a test failed, or no test ran.
 #
+# The chaos campaign's summary (tests/RosterBridge.IntegrationTests/Chaos) is printed before that line.
+#
 # Settings: ROSTERBRIDGE_TEST_RESULTS_DIR (default artifacts/test-results; emptied first),
 # ROSTERBRIDGE_TEST_TIMEOUT_MINUTES (default 60), ROSTERBRIDGE_KEEP_PODMAN=1 (leave a Podman
 # service this script started running), and those of scripts/podman-service.sh.
@@ -28,6 +30,10 @@ cd "$ROSTERBRIDGE_ROOT"
 started_at=$SECONDS
 results_dir="${ROSTERBRIDGE_TEST_RESULTS_DIR:-$ROSTERBRIDGE_ROOT/artifacts/test-results}"
 timeout_minutes="${ROSTERBRIDGE_TEST_TIMEOUT_MINUTES:-60}"
+# The chaos campaign writes its summary and logs there (scripts/chaos.sh's settings are read by the
+# test itself); absolute, since the tests run in their own directory.
+export ROSTERBRIDGE_CHAOS_DIR="${ROSTERBRIDGE_CHAOS_DIR:-$results_dir}"
+[[ "$ROSTERBRIDGE_CHAOS_DIR" = /* ]] || ROSTERBRIDGE_CHAOS_DIR="$ROSTERBRIDGE_ROOT/$ROSTERBRIDGE_CHAOS_DIR"
 export ROSTERBRIDGE_TEST_RUN_ID="${ROSTERBRIDGE_TEST_RUN_ID:-$(date +%Y%m%d%H%M%S)-$$}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -81,6 +87,7 @@ fi
 # --- 3. tests ---------------------------------------------------------------------------
 rm -rf "$results_dir"
 mkdir -p "$results_dir"
+rm -f "$ROSTERBRIDGE_CHAOS_DIR/chaos-summary.txt" # only this run's
 rb_log "dotnet test RosterBridge.sln (results in $results_dir, run id $ROSTERBRIDGE_TEST_RUN_ID)"
 test_rc=0
 timeout --kill-after=60 "$((timeout_minutes * 60))" \
@@ -88,6 +95,11 @@ timeout --kill-after=60 "$((timeout_minutes * 60))" \
     || test_rc=$?
 if [ "$test_rc" = 124 ] || [ "$test_rc" = 137 ]; then
     rb_log "dotnet test did not finish within $timeout_minutes minutes"
+fi
+
+if [ -f "$ROSTERBRIDGE_CHAOS_DIR/chaos-summary.txt" ]; then
+    rb_log "chaos campaign (logs in $ROSTERBRIDGE_CHAOS_DIR):"
+    cat "$ROSTERBRIDGE_CHAOS_DIR/chaos-summary.txt" >&2
 fi
 
 # The benchmarks, once each in a few seconds: they must run, and nothing about timing is asserted.

@@ -1,3 +1,4 @@
+using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
@@ -117,6 +118,38 @@ public abstract class BrokerContainer : IAsyncLifetime, IAsyncDisposable
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync(cancellationToken);
+        await StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Kills the broker with SIGKILL (through the container engine's API) and waits until its
+    /// container has exited: no clean shutdown, so only what the broker had on disk survives.
+    /// <see cref="StartAsync"/> starts the same container again, on the same <see cref="Url"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        if (_container.State == TestcontainersStates.Paused)
+        {
+            await _container.UnpauseAsync(cancellationToken);
+        }
+
+        // Testcontainers stops with SIGTERM first (a broker then saves its state); a kill needs the engine itself.
+        using var engine = TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder(Guid.NewGuid()).Build();
+        await engine.Containers.KillContainerAsync(_container.Id, new ContainerKillParameters { Signal = "KILL" }, cancellationToken);
+        await engine.Containers.WaitContainerAsync(_container.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Replaces the container by a new one from the same image on the same host port, and starts
+    /// it: a broker that comes back with nothing (no persistence, or its disk lost). The old
+    /// container is removed, whatever state it is in.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public async Task RecreateAsync(CancellationToken cancellationToken = default)
+    {
+        await _container.DisposeAsync();
+        _container = Build(Port);
         await StartAsync(cancellationToken);
     }
 
