@@ -13,6 +13,10 @@ internal sealed class MqttSettings : SettingsSection
     [OneOf("json", "msgpack", "messagepack")]
     public string? Format { get; set; }
 
+    /// <summary><c>5</c> (content type, payload format indicator, user properties) or <c>3.1.1</c>, for brokers that speak only that.</summary>
+    [OneOf("5", "3.1.1")]
+    public string? Protocol { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? Username { get; set; }
@@ -42,6 +46,7 @@ internal sealed class MqttSettings : SettingsSection
             Url = BrokerUrl.TryParse(url, "mqtt", MqttSinkOpts.DefaultPort, out var parsed) ? parsed : throw new InvalidOperationException("Mqtt:Url was not validated"),
             TopicPrefix = BridgeSettings.Trimmed(TopicPrefix) ?? "vmsig",
             Format = PayloadFormats.Parse(Format, PayloadFormat.Json),
+            Protocol = BridgeSettings.Trimmed(Protocol) == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V5,
             ClientId = BridgeSettings.Trimmed(ClientId) ?? $"rosterbridge-{node}",
             Username = BridgeSettings.Trimmed(Username),
             Password = BridgeSettings.Trimmed(Password),

@@ -13,6 +13,8 @@ internal sealed record MqttSinkOpts
 
     public PayloadFormat Format { get; init; } = PayloadFormat.Json;
 
+    public MqttProtocol Protocol { get; init; } = MqttProtocol.V5;
+
     /// <summary>The MQTT client id; empty means <c>rosterbridge-{node}</c>.</summary>
     public string ClientId { get; init; } = string.Empty;
 

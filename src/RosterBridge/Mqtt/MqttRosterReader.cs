@@ -1,5 +1,4 @@
 using MQTTnet;
-using MQTTnet.Formatter;
 using RosterBridge.Config;
 
 namespace RosterBridge.Mqtt;
@@ -16,7 +15,7 @@ internal static class MqttRosterReader
         deadline.CancelAfter(timeout);
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(opts.Url.Host, opts.Url.Port)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithProtocolVersion(MqttSink.ProtocolVersion(opts.Protocol))
             .WithClientId($"rosterbridge-reader-{Guid.NewGuid():N}")
             .WithCleanStart(true);
         if (opts.Username is not null)

@@ -60,7 +60,7 @@ internal sealed class MqttSession : BrokerSession
         }
 
         // An empty retained message is MQTT's way to remove the topic's retained entry.
-        await PublishRetainedAsync(_topics.Roster[job.Endpoint], body, body.Length == 0 ? null : RosterPayload.ContentType(_opts.Format), cancellationToken);
+        await PublishRetainedAsync(_topics.Roster[job.Endpoint], body, body.Length == 0 ? null : RosterPayload.ContentType(_opts.Format), cancellationToken, job.Endpoint);
         return true;
     }
 
@@ -71,16 +71,28 @@ internal sealed class MqttSession : BrokerSession
         await _client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).WaitAsync(cancellationToken);
     }
 
-    public async Task PublishRetainedAsync(string topic, byte[] payload, string? contentType, CancellationToken cancellationToken)
+    /// <param name="endpoint">For a roster entry: its endpoint, a user property (MQTT 5) beside the node.</param>
+    public async Task PublishRetainedAsync(string topic, byte[] payload, string? contentType, CancellationToken cancellationToken, int? endpoint = null)
     {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithRetainFlag(true)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (contentType is not null)
+
+        // MQTT 3.1.1 has no properties: a 3.1.1 broker would refuse the packet (or the client would).
+        if (contentType is not null && _opts.Protocol == MqttProtocol.V5)
         {
-            message = message.WithContentType(contentType);
+            message = message
+                .WithContentType(contentType)
+                .WithPayloadFormatIndicator(contentType == RosterPayload.ContentType(PayloadFormat.MessagePack)
+                    ? MqttPayloadFormatIndicator.Unspecified
+                    : MqttPayloadFormatIndicator.CharacterData)
+                .WithUserProperty("node", System.Text.Encoding.UTF8.GetBytes(_node));
+            if (endpoint is { } slot)
+            {
+                message = message.WithUserProperty("endpoint", System.Text.Encoding.ASCII.GetBytes(slot.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
         }
 
         var result = await _client.PublishAsync(message.Build(), cancellationToken).WaitAsync(cancellationToken);

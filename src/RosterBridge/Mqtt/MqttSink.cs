@@ -36,6 +36,10 @@ internal sealed class MqttSink : RosterSink
 
     public override string Target => $"mqtt://{_opts.Url.Host}:{_opts.Url.Port}";
 
+    /// <summary>MQTTnet's name for the configured protocol.</summary>
+    public static MqttProtocolVersion ProtocolVersion(MqttProtocol protocol) =>
+        protocol == MqttProtocol.V311 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500;
+
     public override async Task<BrokerSession> ConnectAsync(CancellationToken cancellationToken)
     {
         var client = new MqttClientFactory().CreateMqttClient();
@@ -44,7 +48,7 @@ internal sealed class MqttSink : RosterSink
         {
             var options = new MqttClientOptionsBuilder()
                 .WithTcpServer(_opts.Url.Host, _opts.Url.Port)
-                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithProtocolVersion(ProtocolVersion(_opts.Protocol))
                 .WithClientId(_opts.ClientId)
                 .WithCleanStart(true)
                 .WithKeepAlivePeriod(_opts.KeepAlive)

@@ -19,11 +19,15 @@ namespace RosterBridge.IntegrationTests.Support;
 public static class LateSubscriber
 {
     /// <summary>The retained messages under <c>vmsig/{node}/roster/+</c>, decoded as JSON.</summary>
-    public static async Task<RosterView> ReadMqttAsync(Uri broker, string node, CancellationToken cancellationToken = default)
+    public static Task<RosterView> ReadMqttAsync(Uri broker, string node, CancellationToken cancellationToken = default) =>
+        ReadMqttAsync(broker, node, MqttProtocolVersion.V500, cancellationToken);
+
+    /// <summary>As <see cref="ReadMqttAsync(Uri, string, CancellationToken)"/>, with a subscriber speaking <paramref name="protocol"/> (nats-server's MQTT listener speaks 3.1.1 only).</summary>
+    public static async Task<RosterView> ReadMqttAsync(Uri broker, string node, MqttProtocolVersion protocol, CancellationToken cancellationToken = default)
     {
         var prefix = $"vmsig/{node}/roster/";
         var entries = new Dictionary<int, JsonElement>();
-        foreach (var (topic, payload) in await ReadRetainedAsync(broker, $"{prefix}+", cancellationToken))
+        foreach (var (topic, payload) in await ReadRetainedAsync(broker, $"{prefix}+", protocol, cancellationToken))
         {
             using var json = JsonDocument.Parse(payload);
             entries[int.Parse(topic[prefix.Length..], CultureInfo.InvariantCulture)] = json.RootElement.Clone();
@@ -40,7 +44,12 @@ public static class LateSubscriber
     }
 
     /// <summary>Topic → payload of the non-empty retained messages matching <paramref name="filter"/>.</summary>
-    public static async Task<IReadOnlyDictionary<string, byte[]>> ReadRetainedAsync(Uri broker, string filter, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyDictionary<string, byte[]>> ReadRetainedAsync(Uri broker, string filter, CancellationToken cancellationToken = default) =>
+        ReadRetainedAsync(broker, filter, MqttProtocolVersion.V500, cancellationToken);
+
+    /// <summary>As <see cref="ReadRetainedAsync(Uri, string, CancellationToken)"/>, with a subscriber speaking <paramref name="protocol"/>.</summary>
+    public static async Task<IReadOnlyDictionary<string, byte[]>> ReadRetainedAsync(
+        Uri broker, string filter, MqttProtocolVersion protocol, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(broker);
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -65,7 +74,7 @@ public static class LateSubscriber
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         await client.ConnectAsync(
-            new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart(true).Build(),
+            new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithProtocolVersion(protocol).WithCleanStart(true).Build(),
             timeout.Token);
         await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
 

@@ -235,6 +235,27 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Theory]
+    [InlineData(null, "V5")]
+    [InlineData("5", "V5")]
+    [InlineData("3.1.1", "V311")]
+    public void Mqtt_protocol_is_5_unless_set_to_3_1_1(string? protocol, string expected)
+    {
+        var opts = protocol is null ? Load() : Load($"--Mqtt:Protocol={protocol}");
+        Assert.Equal(expected, opts.Mqtt!.Protocol.ToString());
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("3.1")]
+    [InlineData("v5")]
+    public void Another_mqtt_protocol_is_refused_naming_the_key(string protocol)
+    {
+        var refused = Fails($"--Mqtt:Protocol={protocol}");
+        AssertNames(refused, "Mqtt:Protocol");
+        Assert.Contains("'5' or '3.1.1'", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("nats://n", "n", 4222)]
     [InlineData("nats://n:5222", "n", 5222)]
     public void Nats_url_forms(string url, string host, int port)
@@ -504,7 +525,7 @@ public sealed class ConfigLoaderTests : IDisposable
         string[] documented =
         [
             "Config", "Node", "Daemon:Endpoint",
-            "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
+            "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:Protocol", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
             "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
             "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
             "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",

@@ -11,13 +11,16 @@ namespace RosterBridge.Tests.Peers;
 internal sealed class ScriptedMqttBroker : ScriptedPeer<ScriptedMqttBroker.Packet>
 {
     /// <summary>A packet the broker read: which connection (1, 2, ...), its type and, for PUBLISH, the topic.</summary>
-    public sealed record Packet(int Connection, string Type, string Topic, byte[] Payload);
+    /// <param name="Level">The protocol level the connection's CONNECT asked for: 4 is MQTT 3.1.1, 5 is MQTT 5.</param>
+    /// <param name="Properties">A PUBLISH's MQTT 5 properties, raw (none in 3.1.1).</param>
+    public sealed record Packet(int Connection, string Type, string Topic, byte[] Payload, int Level = 5, byte[]? Properties = null);
 
     /// <summary>Decides per connection and topic whether a QoS 1 PUBLISH gets its PUBACK.</summary>
     public Func<int, string, bool> AcknowledgePublish { get; set; } = (_, _) => true;
 
     protected override async Task ServeAsync(NetworkStream stream, int connection)
     {
+        var level = 5;
         while (true)
         {
             var first = new byte[1];
@@ -29,17 +32,19 @@ internal sealed class ScriptedMqttBroker : ScriptedPeer<ScriptedMqttBroker.Packe
             var length = await ReadRemainingLengthAsync(stream);
             var body = new byte[length];
             await stream.ReadExactlyAsync(body, Stop.Token);
-            await HandleAsync(stream, connection, first[0], body);
+            level = await HandleAsync(stream, connection, level, first[0], body);
         }
     }
 
-    private async Task HandleAsync(NetworkStream stream, int connection, byte header, byte[] body)
+    /// <returns>The connection's protocol level, as its CONNECT set it.</returns>
+    private async Task<int> HandleAsync(NetworkStream stream, int connection, int level, byte header, byte[] body)
     {
         switch (header >> 4)
         {
-            case 1: // CONNECT → CONNACK, success, no properties
-                Seen.Writer.TryWrite(new Packet(connection, "CONNECT", string.Empty, []));
-                await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 }, Stop.Token);
+            case 1: // CONNECT → CONNACK, success (MQTT 5: and no properties)
+                level = body[6]; // after the protocol name "MQTT" and its length
+                Seen.Writer.TryWrite(new Packet(connection, "CONNECT", string.Empty, [], level));
+                await stream.WriteAsync(level == 5 ? new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 } : new byte[] { 0x20, 0x02, 0x00, 0x00 }, Stop.Token);
                 break;
             case 3: // PUBLISH
                 var topicLength = (body[0] << 8) | body[1];
@@ -48,9 +53,10 @@ internal sealed class ScriptedMqttBroker : ScriptedPeer<ScriptedMqttBroker.Packe
                 var offset = 2 + topicLength;
                 var packetId = qos > 0 ? body.AsSpan(offset, 2).ToArray() : [];
                 offset += packetId.Length;
-                var (propertiesLength, lengthBytes) = ReadVariableInteger(body, offset);
+                var (propertiesLength, lengthBytes) = level == 5 ? ReadVariableInteger(body, offset) : (0, 0);
+                var properties = body[(offset + lengthBytes)..(offset + lengthBytes + propertiesLength)];
                 var payload = body[(offset + lengthBytes + propertiesLength)..];
-                Seen.Writer.TryWrite(new Packet(connection, "PUBLISH", topic, payload));
+                Seen.Writer.TryWrite(new Packet(connection, "PUBLISH", topic, payload, level, properties));
                 if (qos == 1 && AcknowledgePublish(connection, topic))
                 {
                     await stream.WriteAsync(new byte[] { 0x40, 0x02, packetId[0], packetId[1] }, Stop.Token);
@@ -67,6 +73,8 @@ internal sealed class ScriptedMqttBroker : ScriptedPeer<ScriptedMqttBroker.Packe
                 Seen.Writer.TryWrite(new Packet(connection, $"type {header >> 4}", string.Empty, body));
                 break;
         }
+
+        return level;
     }
 
     private async Task<int> ReadRemainingLengthAsync(NetworkStream stream)
