@@ -62,7 +62,8 @@ internal static class MqttConnect
             case MqttClientConnectResultCode.BadUserNameOrPassword:
                 throw new BrokerDeniedException($"{target} refused the credentials: bad user name or password (Mqtt:Username, Mqtt:Password/PasswordFile)");
             case MqttClientConnectResultCode.NotAuthorized:
-                throw new BrokerDeniedException($"{target} refused the connection: not authorized (user {opts.Username ?? "(none)"}, client id {opts.ClientId})");
+                throw new BrokerDeniedException(
+                    $"{target} refused the credentials: not authorized (user {opts.Username ?? "(none)"}; Mqtt:Username, Mqtt:Password/PasswordFile, or the client certificate)");
             default:
                 throw new InvalidOperationException($"{target} refused the connection: {result.ResultCode} {result.ReasonString}");
         }
@@ -82,14 +83,19 @@ internal static class MqttConnect
             return new BrokerDeniedException($"{target}: TLS refused: {problem}", error);
         }
 
+        if (Within<System.Net.Sockets.SocketException>(error) is { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.HostNotFound })
+        {
+            return error; // nothing listens there: no TLS question yet
+        }
+
         if (opts.Url.Tls && Within<AuthenticationException>(error) is { } handshake)
         {
             return new IOException($"{target}: the TLS handshake failed ({handshake.Message}): is that port plaintext (mqtt://)?", error);
         }
 
-        if (opts.Url.Tls && Within<IOException>(error) is not null)
+        if (opts.Url.Tls && (Within<IOException>(error) is not null || Within<System.Net.Sockets.SocketException>(error) is not null || error is MqttCommunicationException))
         {
-            return new IOException($"{target}: the connection ended in the TLS handshake: is that port plaintext (mqtt://), or does the broker want a client certificate (Mqtt:CertFile)?", error);
+            return new IOException($"{target}: the connection ended in the TLS handshake ({error.Message}): is that port plaintext (mqtt://), or does the broker want a client certificate (Mqtt:CertFile)?", error);
         }
 
         if (!opts.Url.Tls && error is MqttCommunicationException)

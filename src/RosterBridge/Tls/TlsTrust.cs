@@ -63,17 +63,14 @@ internal sealed class TlsTrust : IDisposable
                 throw new TlsSetupException($"{section}:CertFile '{certFile}' with {section}:KeyFile '{keyFile}' is not a usable certificate and key: {ex.Message}", ex);
             }
 
-            var now = time.GetUtcNow();
-            if (client.NotAfter.ToUniversalTime() < now.UtcDateTime)
+            var now = time.GetUtcNow().UtcDateTime;
+            var (notBefore, notAfter) = (client.NotBefore.ToUniversalTime(), client.NotAfter.ToUniversalTime());
+            if (notAfter < now || notBefore > now)
             {
                 client.Dispose();
-                throw new TlsSetupException($"the client certificate {section}:CertFile '{certFile}' expired on {client.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; the broker would refuse it");
-            }
-
-            if (client.NotBefore.ToUniversalTime() > now.UtcDateTime)
-            {
-                client.Dispose();
-                throw new TlsSetupException($"the client certificate {section}:CertFile '{certFile}' is valid only from {client.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
+                throw new TlsSetupException(notAfter < now
+                    ? $"the client certificate {section}:CertFile '{certFile}' expired on {notAfter:yyyy-MM-dd HH:mm} UTC; the broker would refuse it"
+                    : $"the client certificate {section}:CertFile '{certFile}' is valid only from {notBefore:yyyy-MM-dd HH:mm} UTC");
             }
         }
 
