@@ -86,9 +86,10 @@ internal static class NatsConnect
             return NatsAuthOpts.Default with { CredsFile = creds };
         }
 
-        if (opts.NKeyFile is { } nkey)
+        if (opts.NKeyFile is { } nkeyFile)
         {
-            return NatsAuthOpts.Default with { NKeyFile = nkey };
+            var (publicKey, seed) = NKeyFromFile(nkeyFile);
+            return NatsAuthOpts.Default with { NKey = publicKey, Seed = seed };
         }
 
         if (opts.Token is { } token)
@@ -99,6 +100,25 @@ internal static class NatsConnect
         return opts.Username is null && opts.Password is null
             ? NatsAuthOpts.Default
             : NatsAuthOpts.Default with { Username = opts.Username, Password = opts.Password?.Read() };
+    }
+
+    /// <summary>
+    /// The seed in the file, and its public key: the file's own (as <c>nk -gen user -pubout</c>
+    /// writes it) or, for a file with the seed alone, derived from it, as nats.go does.
+    /// </summary>
+    private static (string PublicKey, string Seed) NKeyFromFile(string path)
+    {
+        var lines = File.ReadAllLines(path).Select(line => line.Trim()).ToList();
+        var seed = lines.FirstOrDefault(line => line.StartsWith("SU", StringComparison.Ordinal))
+            ?? throw new BrokerDeniedException($"Nats:NKeyFile '{path}' holds no user seed (a line starting SU)");
+        var publicKey = lines.FirstOrDefault(line => line.StartsWith('U'));
+        if (publicKey is null)
+        {
+            using var pair = NATS.NKeys.KeyPair.FromSeed(seed);
+            publicKey = pair.GetPublicKey();
+        }
+
+        return (publicKey, seed);
     }
 
     private static string AuthName(NatsSinkOpts opts) =>

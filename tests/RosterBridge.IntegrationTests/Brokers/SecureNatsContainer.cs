@@ -39,8 +39,7 @@ public sealed class SecureNatsContainer : BrokerContainer
             4222,
             builder => builder
                 .WithResourceMapping(Encoding.UTF8.GetBytes(Configuration(setup, jwt)), "/config/server.conf")
-                .WithResourceMapping(Example("rosterbridge-permissions.conf"), "/config/rosterbridge-permissions.conf")
-                .WithResourceMapping(Example("rosterbridge-users.conf"), "/config/rosterbridge-users.conf")
+                .WithResourceMapping(Example("rosterbridge.conf"), "/config/rosterbridge.conf")
                 .WithResourceMapping(TestPki.Bytes(pki.CaFile), "/certs/ca.pem")
                 .WithResourceMapping(TestPki.Bytes(pki.ServerCertFile), "/certs/server.pem")
                 .WithResourceMapping(TestPki.Bytes(pki.ServerKeyFile), "/certs/server.key")
@@ -60,7 +59,7 @@ public sealed class SecureNatsContainer : BrokerContainer
         jwt.Dispose();
     }
 
-    public SecureNatsContainer(Setup setup)
+    internal SecureNatsContainer(Setup setup)
         : this(new TestPki(), setup, KeyPair.CreatePair(PrefixByte.User), new NatsJwt())
     {
     }
@@ -92,7 +91,7 @@ public sealed class SecureNatsContainer : BrokerContainer
         {
             Setup.Token => "authorization { token: $BRIDGE_TOKEN }",
             Setup.Operator => jwt.ServerConfiguration,
-            _ => "include ./rosterbridge-permissions.conf\ninclude ./rosterbridge-users.conf",
+            _ => "include ./rosterbridge.conf",
         }}}
 
         """;

@@ -14,6 +14,7 @@ public sealed class NatsJwt : IDisposable
     private readonly KeyPair _operator = KeyPair.CreatePair(PrefixByte.Operator);
     private readonly KeyPair _account = KeyPair.CreatePair(PrefixByte.Account);
     private readonly KeyPair _user = KeyPair.CreatePair(PrefixByte.User);
+    private readonly KeyPair _system = KeyPair.CreatePair(PrefixByte.Account);
 
     public NatsJwt()
     {
@@ -28,6 +29,7 @@ public sealed class NatsJwt : IDisposable
                 ["conn"] = -1, ["leaf"] = -1, ["mem_storage"] = -1, ["disk_storage"] = -1, ["streams"] = -1, ["consumer"] = -1,
             },
         });
+        SystemAccountJwt = Sign(_operator, _system.GetPublicKey(), "SYS", new JsonObject { ["type"] = "account", ["version"] = 2 });
         UserJwt = Sign(_account, _user.GetPublicKey(), "bridge-pve1", new JsonObject
         {
             ["type"] = "user", ["version"] = 2, ["subs"] = -1, ["data"] = -1, ["payload"] = -1,
@@ -40,6 +42,9 @@ public sealed class NatsJwt : IDisposable
     public string AccountJwt { get; }
 
     public string UserJwt { get; }
+
+    /// <summary>The system account a server in operator mode needs for JetStream.</summary>
+    public string SystemAccountJwt { get; }
 
     public string AccountPublicKey => _account.GetPublicKey();
 
@@ -64,9 +69,11 @@ public sealed class NatsJwt : IDisposable
     /// <summary>A server configuration in operator mode that knows this account (memory resolver).</summary>
     public string ServerConfiguration => $$"""
         operator: {{OperatorJwt}}
+        system_account: {{_system.GetPublicKey()}}
         resolver: MEMORY
         resolver_preload: {
           {{AccountPublicKey}}: {{AccountJwt}}
+          {{_system.GetPublicKey()}}: {{SystemAccountJwt}}
         }
 
         """;
@@ -76,6 +83,7 @@ public sealed class NatsJwt : IDisposable
         _operator.Dispose();
         _account.Dispose();
         _user.Dispose();
+        _system.Dispose();
     }
 
     private static string Sign(KeyPair issuer, string subject, string name, JsonObject nats)
