@@ -68,7 +68,7 @@ internal sealed class Bridge
 
     public Readiness Readiness() => new(
         Daemon.IsLive,
-        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Counters.Published, sink.Counters.FailedPublishes, sink.Counters.Sent, sink.Counters.Sessions)).ToList(),
+        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Counters.Published, sink.Counters.FailedPublishes, sink.Counters.Sent, sink.Counters.Sessions, sink.Problem)).ToList(),
         Counters);
 
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>
@@ -86,8 +86,8 @@ internal sealed class Bridge
     /// <summary>One line saying what this bridge connects to.</summary>
     public void LogStarting() =>
         _log.LogInformation("rosterbridge node {Node}: daemon {Daemon}, mqtt {Mqtt}, nats {Nats}",
-            Opts.Node, Opts.Daemon, Opts.Mqtt is null ? "off" : $"mqtt://{Opts.Mqtt.Url.Host}:{Opts.Mqtt.Url.Port}",
-            Opts.Nats is null ? "off" : $"nats://{Opts.Nats.Url.Host}:{Opts.Nats.Url.Port}");
+            Opts.Node, Opts.Daemon, Opts.Mqtt is null ? "off" : Opts.Mqtt.Url.ToString("mqtt"),
+            Opts.Nats is null ? "off" : Opts.Nats.Url.ToString("nats"));
 
     /// <summary>
     /// Gives the sinks up to <paramref name="within"/> to publish what is pending (after the daemon

@@ -16,8 +16,8 @@ internal sealed class ConfigOptions
         ["Config"] = ("--config", "FILE", "the JSON configuration file (default: rosterbridge.json beside the program)"),
         ["Node"] = ("--node", "NAME", "this bridge's name in topics and subjects (default: the host name's first label)"),
         ["Daemon:Endpoint"] = ("--daemon", "ENDPOINT", "the daemon: unix:///PATH or tcp://HOST:PORT"),
-        ["Mqtt:Url"] = ("--mqtt", "URL", "mqtt://HOST:PORT, or off"),
-        ["Nats:Url"] = ("--nats", "URL", "nats://HOST:PORT, or off"),
+        ["Mqtt:Url"] = ("--mqtt", "URL", "mqtt://HOST:PORT, mqtts://HOST:PORT (TLS), or off"),
+        ["Nats:Url"] = ("--nats", "URL", "nats://HOST:PORT, tls://HOST:PORT (TLS), or off"),
     };
 
     private readonly List<(string Key, Option<string> Option)> _options = [];

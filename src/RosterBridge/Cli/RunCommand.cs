@@ -60,6 +60,11 @@ internal static class RunCommand
             log.LogWarning("configuration key {Key} is not one RosterBridge knows; ignored (a typo?)", key);
         }
 
+        foreach (var (what, path) in ReadableSecrets.ReadableByOthers(config, ConfigLoader.FileOf(config, AppContext.BaseDirectory)))
+        {
+            log.LogWarning("{Path} ({What}) can be read by other users of this host; chmod o-r it (e.g. 0640, owned by the bridge's user or group)", path, what);
+        }
+
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
         {
             if (!outcome.HasFailed)

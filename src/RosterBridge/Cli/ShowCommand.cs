@@ -43,7 +43,7 @@ internal static class ShowCommand
             try
             {
                 var retained = await MqttRosterReader.ReadRetainedAsync(mqtt, opts.Node, Timeout, stop);
-                await output.WriteLineAsync($"MQTT mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}: {retained.Count} retained under {MqttTopics.RosterFilter(mqtt.TopicPrefix, opts.Node)}");
+                await output.WriteLineAsync($"MQTT {mqtt.Url.ToString("mqtt")}: {retained.Count} retained under {MqttTopics.RosterFilter(mqtt.TopicPrefix, opts.Node)}");
                 foreach (var (topic, payload) in retained.OrderBy(pair => pair.Key.Length).ThenBy(pair => pair.Key, StringComparer.Ordinal))
                 {
                     await output.WriteLineAsync($"  {topic}  {Readable(payload, mqtt.Format)}");
@@ -51,7 +51,7 @@ internal static class ShowCommand
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                await error.WriteLineAsync($"MQTT mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}: {ex.Message}");
+                await error.WriteLineAsync($"MQTT {mqtt.Url.ToString("mqtt")}: {ex.Message}");
                 failed = true;
             }
         }
@@ -63,7 +63,7 @@ internal static class ShowCommand
                 var entries = await NatsRosterReader.ReadLastAsync(nats, opts.Node, stop);
                 var deleted = entries.Count(entry => entry.IsDelete);
                 await output.WriteLineAsync(
-                    $"NATS nats://{nats.Url.Host}:{nats.Url.Port} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
+                    $"NATS {nats.Url.ToString("nats")} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
                 // Shorter first, then by text: endpoints 0..63 under one prefix come out in numeric order.
                 foreach (var entry in entries.OrderBy(entry => entry.Subject.Length).ThenBy(entry => entry.Subject, StringComparer.Ordinal))
                 {
@@ -74,7 +74,7 @@ internal static class ShowCommand
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                await error.WriteLineAsync($"NATS nats://{nats.Url.Host}:{nats.Url.Port}: {ex.Message}");
+                await error.WriteLineAsync($"NATS {nats.Url.ToString("nats")}: {ex.Message}");
                 failed = true;
             }
         }

@@ -1,16 +1,16 @@
 namespace RosterBridge.Config;
 
-/// <summary><c>SCHEME://HOST[:PORT]</c>, or <c>off</c>.</summary>
-internal sealed class BrokerUrlValueAttribute(string scheme) : ConfigValueAttribute
+/// <summary>A broker URL of one kind (<see cref="BrokerUrl.TryParse"/>), or <c>off</c>.</summary>
+internal sealed class BrokerUrlValueAttribute(string kind) : ConfigValueAttribute
 {
     public const string Off = "off";
 
-    public string Scheme { get; } = scheme;
+    public string Kind { get; } = kind;
 
     public static bool IsOff(string? text) => string.Equals(text?.Trim(), Off, StringComparison.OrdinalIgnoreCase);
 
     protected override string? Problem(object value) =>
-        IsOff((string)value) || BrokerUrl.TryParse((string)value, Scheme, 0, out _)
+        IsOff((string)value) || BrokerUrl.TryParse((string)value, Kind, out _)
             ? null
-            : $"'{value}' is not {Scheme}://HOST:PORT or '{Off}'";
+            : $"'{value}' is not {BrokerUrl.SchemesOf(Kind)}, or '{Off}'";
 }

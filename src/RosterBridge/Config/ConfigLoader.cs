@@ -71,6 +71,14 @@ internal static partial class ConfigLoader
     }
 
     /// <summary>Keys of the file or the environment that the bridge does not know (likely typos), for a warning.</summary>
+    /// <summary>The configuration file in use: the one named by <c>Config</c>, or the default one when it exists.</summary>
+    public static string? FileOf(IConfiguration config, string defaultConfigDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var file = BridgeSettings.Trimmed(config["Config"]) ?? Path.Combine(defaultConfigDirectory, DefaultFileName);
+        return File.Exists(file) ? file : null;
+    }
+
     public static IEnumerable<string> UnknownKeys(IConfiguration config) =>
         config.AsEnumerable()
             .Where(pair => pair.Value is not null && !ConfigKeys.IsKnown(pair.Key) && !IsComment(pair.Key))

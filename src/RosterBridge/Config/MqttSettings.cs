@@ -23,6 +23,21 @@ internal sealed class MqttSettings : SettingsSection
 
     public string? Password { get; set; }
 
+    /// <summary>A file holding the password (a container secret), read at every connect.</summary>
+    [ExistingFile]
+    public string? PasswordFile { get; set; }
+
+    /// <summary>The CA bundle (PEM) to trust for <c>mqtts://</c>; empty: the system's store.</summary>
+    [ExistingFile]
+    public string? CaFile { get; set; }
+
+    /// <summary>A client certificate (PEM) for mutual TLS, with <see cref="KeyFile"/>.</summary>
+    [ExistingFile]
+    public string? CertFile { get; set; }
+
+    [ExistingFile]
+    public string? KeyFile { get; set; }
+
     [InRange(1, 3600)]
     public int KeepAliveSeconds { get; set; } = 15;
 
@@ -43,13 +58,14 @@ internal sealed class MqttSettings : SettingsSection
 
         return new MqttSinkOpts
         {
-            Url = BrokerUrl.TryParse(url, "mqtt", MqttSinkOpts.DefaultPort, out var parsed) ? parsed : throw new InvalidOperationException("Mqtt:Url was not validated"),
+            Url = BrokerUrl.TryParse(url, "mqtt", out var parsed) ? parsed : throw new InvalidOperationException("Mqtt:Url was not validated"),
             TopicPrefix = BridgeSettings.Trimmed(TopicPrefix) ?? "vmsig",
             Format = PayloadFormats.Parse(Format, PayloadFormat.Json),
             Protocol = BridgeSettings.Trimmed(Protocol) == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V5,
             ClientId = BridgeSettings.Trimmed(ClientId) ?? $"rosterbridge-{node}",
             Username = BridgeSettings.Trimmed(Username),
-            Password = BridgeSettings.Trimmed(Password),
+            Password = Secret.From(BridgeSettings.Trimmed(Password), BridgeSettings.Trimmed(PasswordFile)),
+            Tls = new TlsFiles(BridgeSettings.Trimmed(CaFile), BridgeSettings.Trimmed(CertFile), BridgeSettings.Trimmed(KeyFile)),
             KeepAlive = TimeSpan.FromSeconds(KeepAliveSeconds),
             PublishTimeout = TimeSpan.FromSeconds(PublishTimeoutSeconds),
             MaxInFlight = MaxInFlight,

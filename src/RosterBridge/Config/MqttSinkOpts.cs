@@ -4,8 +4,6 @@ namespace RosterBridge.Config;
 
 internal sealed record MqttSinkOpts
 {
-    public const int DefaultPort = 1883;
-
     public required BrokerUrl Url { get; init; }
 
     /// <summary>Topics are <c>{TopicPrefix}/{node}/roster/{endpoint}</c>.</summary>
@@ -20,7 +18,9 @@ internal sealed record MqttSinkOpts
 
     public string? Username { get; init; }
 
-    public string? Password { get; init; }
+    public Secret? Password { get; init; }
+
+    public TlsFiles Tls { get; init; } = TlsFiles.None;
 
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -20,6 +20,34 @@ internal sealed class NatsSettings : SettingsSection
 
     public string? Password { get; set; }
 
+    /// <summary>A file holding the password (a container secret), read at every connect.</summary>
+    [ExistingFile]
+    public string? PasswordFile { get; set; }
+
+    public string? Token { get; set; }
+
+    [ExistingFile]
+    public string? TokenFile { get; set; }
+
+    /// <summary>A file holding an NKey seed (<c>SU...</c>).</summary>
+    [ExistingFile]
+    public string? NKeyFile { get; set; }
+
+    /// <summary>A user's <c>.creds</c> file (JWT and seed), as <c>nsc</c> makes it.</summary>
+    [ExistingFile]
+    public string? CredsFile { get; set; }
+
+    /// <summary>The CA bundle (PEM) to trust; empty: the system's store.</summary>
+    [ExistingFile]
+    public string? CaFile { get; set; }
+
+    /// <summary>A client certificate (PEM) for mutual TLS, with <see cref="KeyFile"/>.</summary>
+    [ExistingFile]
+    public string? CertFile { get; set; }
+
+    [ExistingFile]
+    public string? KeyFile { get; set; }
+
     [InRange(1, 600)]
     public int PublishTimeoutSeconds { get; set; } = 10;
 
@@ -37,12 +65,16 @@ internal sealed class NatsSettings : SettingsSection
 
         return new NatsSinkOpts
         {
-            Url = BrokerUrl.TryParse(url, "nats", NatsSinkOpts.DefaultPort, out var parsed) ? parsed : throw new InvalidOperationException("Nats:Url was not validated"),
+            Url = BrokerUrl.TryParse(url, "nats", out var parsed) ? parsed : throw new InvalidOperationException("Nats:Url was not validated"),
             SubjectPrefix = BridgeSettings.Trimmed(SubjectPrefix) ?? "vmsig",
             Stream = BridgeSettings.Trimmed(Stream) ?? "VMSIG_ROSTER",
             Format = PayloadFormats.Parse(Format, PayloadFormat.MessagePack),
             Username = BridgeSettings.Trimmed(Username),
-            Password = BridgeSettings.Trimmed(Password),
+            Password = Secret.From(BridgeSettings.Trimmed(Password), BridgeSettings.Trimmed(PasswordFile)),
+            Token = Secret.From(BridgeSettings.Trimmed(Token), BridgeSettings.Trimmed(TokenFile)),
+            NKeyFile = BridgeSettings.Trimmed(NKeyFile),
+            CredsFile = BridgeSettings.Trimmed(CredsFile),
+            Tls = new TlsFiles(BridgeSettings.Trimmed(CaFile), BridgeSettings.Trimmed(CertFile), BridgeSettings.Trimmed(KeyFile)),
             PublishTimeout = TimeSpan.FromSeconds(PublishTimeoutSeconds),
             MaxInFlight = MaxInFlight,
         };

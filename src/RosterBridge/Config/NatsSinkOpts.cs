@@ -4,8 +4,6 @@ namespace RosterBridge.Config;
 
 internal sealed record NatsSinkOpts
 {
-    public const int DefaultPort = 4222;
-
     public required BrokerUrl Url { get; init; }
 
     /// <summary>Subjects are <c>{SubjectPrefix}.{node}.roster.{endpoint}</c>.</summary>
@@ -17,7 +15,17 @@ internal sealed record NatsSinkOpts
 
     public string? Username { get; init; }
 
-    public string? Password { get; init; }
+    public Secret? Password { get; init; }
+
+    public Secret? Token { get; init; }
+
+    /// <summary>A file holding an NKey seed.</summary>
+    public string? NKeyFile { get; init; }
+
+    /// <summary>A user JWT <c>.creds</c> file.</summary>
+    public string? CredsFile { get; init; }
+
+    public TlsFiles Tls { get; init; } = TlsFiles.None;
 
     /// <summary>A publish not acknowledged within this time counts as a dead connection.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(10);

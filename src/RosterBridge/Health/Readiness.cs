@@ -19,7 +19,7 @@ internal sealed record Readiness(bool DaemonSynced, IReadOnlyList<SinkReadiness>
         {
             if (!sink.Connected)
             {
-                yield return $"{sink.Name}: not connected";
+                yield return sink.Problem is null ? $"{sink.Name}: not connected" : $"{sink.Name}: not connected: {sink.Problem}";
             }
             else if (sink.Pending > 0)
             {
@@ -56,6 +56,11 @@ internal sealed record Readiness(bool DaemonSynced, IReadOnlyList<SinkReadiness>
             {
                 json.WriteStartObject(sink.Name);
                 json.WriteBoolean("connected", sink.Connected);
+                if (sink.Problem is not null)
+                {
+                    json.WriteString("problem", sink.Problem);
+                }
+
                 json.WriteNumber("pending", sink.Pending);
                 json.WriteNumber("published", sink.Published);
                 json.WriteNumber("failed_publishes", sink.FailedPublishes);

@@ -3,4 +3,5 @@ namespace RosterBridge.Health;
 /// <param name="Published">Slot states the broker acknowledged, or was found to hold already.</param>
 /// <param name="Sent">Messages actually sent to the broker.</param>
 /// <param name="Sessions">Sessions started: connects, reconnects and sweeps.</param>
-internal sealed record SinkReadiness(string Name, bool Connected, int Pending, long Published, long FailedPublishes, long Sent = 0, long Sessions = 0);
+/// <param name="Problem">Why the sink is not connected or was last dropped (a denial says "denied"); null while all is well.</param>
+internal sealed record SinkReadiness(string Name, bool Connected, int Pending, long Published, long FailedPublishes, long Sent = 0, long Sessions = 0, string? Problem = null);

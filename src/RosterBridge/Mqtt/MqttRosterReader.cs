@@ -13,17 +13,19 @@ internal static class MqttRosterReader
         using var client = new MqttClientFactory().CreateMqttClient();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer(opts.Url.Host, opts.Url.Port)
-            .WithProtocolVersion(MqttSink.ProtocolVersion(opts.Protocol))
-            .WithClientId($"rosterbridge-reader-{Guid.NewGuid():N}")
-            .WithCleanStart(true);
-        if (opts.Username is not null)
+        using var trust = MqttConnect.Trust(opts, TimeProvider.System);
+        var options = MqttConnect.Options(opts, $"rosterbridge-reader-{Guid.NewGuid():N}", trust);
+        MqttClientConnectResult result;
+        try
         {
-            options = options.WithCredentials(opts.Username, opts.Password);
+            result = await client.ConnectAsync(options.Build(), deadline.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw MqttConnect.Explain(ex, opts, trust);
         }
 
-        await client.ConnectAsync(options.Build(), deadline.Token);
+        MqttConnect.ThrowIfRefused(result, opts);
         var retained = await RetainedMessages.ReadAsync(
             client, MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttTopics.Probe(opts.TopicPrefix, node), deadline.Token);
         await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);

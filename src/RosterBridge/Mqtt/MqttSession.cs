@@ -96,6 +96,11 @@ internal sealed class MqttSession : BrokerSession
         }
 
         var result = await _client.PublishAsync(message.Build(), cancellationToken).WaitAsync(cancellationToken);
+        if (result.ReasonCode is MqttClientPublishReasonCode.NotAuthorized or MqttClientPublishReasonCode.TopicNameInvalid)
+        {
+            throw new BrokerDeniedException($"the broker does not allow publishing to {topic} ({result.ReasonCode}): check its ACL for this user");
+        }
+
         if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
         {
             throw new InvalidOperationException($"the broker did not accept {topic}: {result.ReasonCode} {result.ReasonString}");

@@ -23,9 +23,11 @@ internal sealed class MqttSink : RosterSink
     private readonly MqttNodeTopics _topics;
     private readonly string _node;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
 
-    public MqttSink(MqttSinkOpts opts, string node, ILogger log)
+    public MqttSink(MqttSinkOpts opts, string node, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _opts = opts;
         _node = node;
         _log = log;
@@ -34,41 +36,35 @@ internal sealed class MqttSink : RosterSink
 
     public override string Name => "mqtt";
 
-    public override string Target => $"mqtt://{_opts.Url.Host}:{_opts.Url.Port}";
-
-    /// <summary>MQTTnet's name for the configured protocol.</summary>
-    public static MqttProtocolVersion ProtocolVersion(MqttProtocol protocol) =>
-        protocol == MqttProtocol.V311 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500;
+    public override string Target => _opts.Url.ToString("mqtt");
 
     public override async Task<BrokerSession> ConnectAsync(CancellationToken cancellationToken)
     {
+        using var trust = MqttConnect.Trust(_opts, _time);
         var client = new MqttClientFactory().CreateMqttClient();
         var session = new MqttSession(client, _opts, _node, _topics, _log);
         try
         {
-            var options = new MqttClientOptionsBuilder()
-                .WithTcpServer(_opts.Url.Host, _opts.Url.Port)
-                .WithProtocolVersion(ProtocolVersion(_opts.Protocol))
-                .WithClientId(_opts.ClientId)
-                .WithCleanStart(true)
+            var options = MqttConnect.Options(_opts, _opts.ClientId, trust)
                 .WithKeepAlivePeriod(_opts.KeepAlive)
                 .WithTimeout(_opts.PublishTimeout)
                 .WithWillTopic(_topics.Status)
                 .WithWillPayload(Offline)
                 .WithWillRetain(true)
                 .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-            if (_opts.Username is not null)
-            {
-                options = options.WithCredentials(_opts.Username, _opts.Password);
-            }
 
             // MQTTnet may not honour the token while it waits for CONNACK from a broker that hangs.
-            var result = await client.ConnectAsync(options.Build(), cancellationToken).WaitAsync(cancellationToken);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            MqttClientConnectResult result;
+            try
             {
-                throw new InvalidOperationException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
+                result = await client.ConnectAsync(options.Build(), cancellationToken).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw MqttConnect.Explain(ex, _opts, trust);
             }
 
+            MqttConnect.ThrowIfRefused(result, _opts);
             await session.PublishRetainedAsync(_topics.Status, Online, contentType: "text/plain", cancellationToken);
             return session;
         }

@@ -37,11 +37,23 @@ internal static class RetainedMessages
         client.ApplicationMessageReceivedAsync += OnMessage;
         try
         {
-            await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
-            await client.SubscribeAsync(probeTopic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
-            await client.PublishAsync(
+            foreach (var topic in new[] { filter, probeTopic })
+            {
+                var subscribed = await client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
+                if (subscribed.Items.FirstOrDefault() is { ResultCode: not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2) } refused)
+                {
+                    throw new Outbox.BrokerDeniedException($"the broker does not allow subscribing to {topic} ({refused.ResultCode}): check its ACL for this user");
+                }
+            }
+
+            var probe = await client.PublishAsync(
                 new MqttApplicationMessageBuilder().WithTopic(probeTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(),
                 cancellationToken);
+            if (probe.ReasonCode is MqttClientPublishReasonCode.NotAuthorized)
+            {
+                throw new Outbox.BrokerDeniedException($"the broker does not allow publishing to {probeTopic} (NotAuthorized): check its ACL for this user");
+            }
+
             await probeSeen.Task.WaitAsync(cancellationToken);
             await client.UnsubscribeAsync(
                 new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).WithTopicFilter(probeTopic).Build(),

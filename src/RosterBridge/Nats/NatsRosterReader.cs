@@ -15,14 +15,17 @@ internal static class NatsRosterReader
     /// <summary>The last message of every roster subject of <paramref name="node"/> that has one.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(NatsSinkOpts opts, string node, CancellationToken cancellationToken)
     {
-        await using var connection = new NatsConnection(new NATS.Client.Core.NatsOpts
+        using var trust = NatsConnect.Trust(opts, TimeProvider.System);
+        await using var connection = new NatsConnection(NatsConnect.Options(opts, "rosterbridge-reader", trust));
+        try
         {
-            Url = $"nats://{opts.Url.Host}:{opts.Url.Port}",
-            Name = "rosterbridge-reader",
-            AuthOpts = opts.Username is null
-                ? NatsAuthOpts.Default
-                : NatsAuthOpts.Default with { Username = opts.Username, Password = opts.Password },
-        });
+            await connection.ConnectAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw NatsConnect.Explain(ex, opts, trust);
+        }
+
         return await ReadLastAsync(new NatsJSContext(connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
     }
 

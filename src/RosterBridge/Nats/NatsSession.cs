@@ -5,6 +5,7 @@ using NATS.Client.JetStream;
 using RosterBridge.Config;
 using RosterBridge.Outbox;
 using RosterBridge.Payload;
+using RosterBridge.Tls;
 
 namespace RosterBridge.Nats;
 
@@ -29,10 +30,13 @@ internal sealed class NatsSession : BrokerSession
     // is being dropped; sources without timers hold nothing to release.
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _statusResponder = new();
+    private readonly TlsTrust _trust;
+    private string? _denial;
     private int _disposed;
 
-    public NatsSession(NatsConnection connection, NatsSinkOpts opts, NatsNodeSubjects subjects, string msgIdPrefix, ILogger log)
+    public NatsSession(NatsConnection connection, NatsSinkOpts opts, NatsNodeSubjects subjects, string msgIdPrefix, ILogger log, TlsTrust trust)
     {
+        _trust = trust;
         _connection = connection;
         _js = new NatsJSContext(connection);
         _opts = opts;
@@ -40,7 +44,11 @@ internal sealed class NatsSession : BrokerSession
         _msgIdPrefix = msgIdPrefix;
         _log = log;
         connection.ConnectionDisconnected += OnDisconnectedAsync;
+        connection.ServerError += OnServerErrorAsync;
     }
+
+    /// <summary>A permission the server refused this connection (publish or subscribe), as the server said it.</summary>
+    public override string? Denial => Volatile.Read(ref _denial);
 
     public override CancellationToken Lost => _lost.Token;
 
@@ -126,6 +134,7 @@ internal sealed class NatsSession : BrokerSession
         }
 
         _connection.ConnectionDisconnected -= OnDisconnectedAsync;
+        _connection.ServerError -= OnServerErrorAsync;
         _lost.Cancel();
         _statusResponder.Cancel();
         try
@@ -136,6 +145,10 @@ internal sealed class NatsSession : BrokerSession
         catch (TimeoutException)
         {
             _log.LogDebug("nats: the old connection is still closing; going on without it");
+        }
+        finally
+        {
+            _trust.Dispose();
         }
     }
 
@@ -160,6 +173,18 @@ internal sealed class NatsSession : BrokerSession
 
         // A duplicate is this very message, stored by an earlier attempt of the client's own.
         return ack.Seq;
+    }
+
+    private ValueTask OnServerErrorAsync(object? sender, NatsServerErrorEventArgs args)
+    {
+        if (NatsConnect.Denial(args.Error) is { } denial)
+        {
+            // The server drops what it does not allow and says so only here: the publish or
+            // request itself just goes unanswered.
+            Volatile.Write(ref _denial, denial);
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     private ValueTask OnDisconnectedAsync(object? sender, NatsEventArgs args)

@@ -23,10 +23,12 @@ internal sealed class NatsSink : RosterSink
     private readonly NatsSinkOpts _opts;
     private readonly NatsNodeSubjects _subjects;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private long _sessions;
 
-    public NatsSink(NatsSinkOpts opts, string node, ILogger log)
+    public NatsSink(NatsSinkOpts opts, string node, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _opts = opts;
         _log = log;
         _subjects = new NatsNodeSubjects(opts.SubjectPrefix, node);
@@ -38,29 +40,29 @@ internal sealed class NatsSink : RosterSink
 
     public override string Name => "nats";
 
-    public override string Target => $"nats://{_opts.Url.Host}:{_opts.Url.Port}";
+    public override string Target => _opts.Url.ToString("nats");
 
     /// <summary>This bridge run's part of every message id.</summary>
     public string Instance { get; }
 
     public override async Task<BrokerSession> ConnectAsync(CancellationToken cancellationToken)
     {
-        var connection = new NatsConnection(new NatsOpts
-        {
-            Url = $"nats://{_opts.Url.Host}:{_opts.Url.Port}",
-            Name = $"rosterbridge-{_subjects.Node}",
-            AuthOpts = _opts.Username is null
-                ? NatsAuthOpts.Default
-                : NatsAuthOpts.Default with { Username = _opts.Username, Password = _opts.Password },
-            ConnectTimeout = _opts.PublishTimeout,
-            RequestTimeout = _opts.PublishTimeout,
-            PublishTimeoutOnDisconnected = true,
-        });
-        var session = new NatsSession(connection, _opts, _subjects, $"{Instance}-{Interlocked.Increment(ref _sessions)}", _log);
+        // Kept for the life of the connection: the client checks certificates again when it reconnects.
+        var trust = NatsConnect.Trust(_opts, _time);
+        var connection = new NatsConnection(NatsConnect.Options(_opts, $"rosterbridge-{_subjects.Node}", trust));
+        var session = new NatsSession(connection, _opts, _subjects, $"{Instance}-{Interlocked.Increment(ref _sessions)}", _log, trust);
         try
         {
-            // NATS.Net's ConnectAsync takes no token.
-            await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
+            try
+            {
+                // NATS.Net's ConnectAsync takes no token.
+                await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw NatsConnect.Explain(ex, _opts, trust);
+            }
+
             await EnsureStreamAsync(new NatsJSContext(connection), cancellationToken);
             session.StartStatusResponder();
             await connection.PublishAsync(_subjects.Status, Online, cancellationToken: cancellationToken);

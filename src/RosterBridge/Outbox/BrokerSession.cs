@@ -13,6 +13,12 @@ internal abstract class BrokerSession : IAsyncDisposable
     /// <summary>Cancelled when the client library reports the connection lost.</summary>
     public abstract CancellationToken Lost { get; }
 
+    /// <summary>
+    /// Something the broker said it does not allow this connection (an ACL), where the broker says so
+    /// apart from the call it refused (NATS); null when nothing was refused.
+    /// </summary>
+    public virtual string? Denial => null;
+
     /// <summary>What the broker held at this session's last read-back.</summary>
     public BrokerSnapshot Held { get; } = new();
 

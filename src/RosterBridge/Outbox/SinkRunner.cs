@@ -39,6 +39,7 @@ internal sealed class SinkRunner
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private volatile bool _connected;
+    private volatile string? _problem;
 
     public SinkRunner(RosterSink sink, IRosterOutbox outbox, int maxInFlight, TimeSpan callTimeout, ReconnectOpts reconnect, ILogger log, TimeProvider? time = null)
     {
@@ -60,6 +61,9 @@ internal sealed class SinkRunner
 
     /// <summary>Connected, and the broker was read back on this connection.</summary>
     public bool IsConnected => _connected;
+
+    /// <summary>Why the sink is not connected (or was last dropped), in words; null while all is well.</summary>
+    public string? Problem => _problem;
 
     /// <summary>
     /// Asks for the broker to be read back, and what differs from the roster published, after the
@@ -97,7 +101,8 @@ internal sealed class SinkRunner
             }
             catch (Exception ex) when (ex is not SinkConfigException && !BoundedCalls.IsDefect(ex))
             {
-                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, _calls.Describe(ex));
+                _problem = Describe(ex, session: null);
+                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, _problem);
                 if (!await DelayAsync(_backoff.NextDelay(), stop))
                 {
                     return;
@@ -136,6 +141,7 @@ internal sealed class SinkRunner
             }
 
             var delay = _backoff.NextDelay();
+            _problem ??= "connection lost";
             _log.LogWarning("{Sink} {Target}: connection lost; reconnecting in {Delay:F1} s", Name, _sink.Target, delay.TotalSeconds);
             if (!await DelayAsync(delay, stop))
             {
@@ -166,7 +172,8 @@ internal sealed class SinkRunner
             {
                 if (!lostOrStop.IsCancellationRequested)
                 {
-                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, _calls.Describe(ex));
+                    _problem = Describe(ex, session);
+                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, _problem);
                 }
 
                 return;
@@ -176,6 +183,7 @@ internal sealed class SinkRunner
                 "{Sink} {Target}: {What}; the broker holds {Held} entries of this node; publishing what differs from the roster",
                 Name, _sink.Target, first ? "connected" : "sweep", session.Held.Count);
             first = false;
+            _problem = null;
             Counters.OnSession();
             Outbox.BrokerStateLost();
             _connected = true;
@@ -261,7 +269,8 @@ internal sealed class SinkRunner
                 Counters.OnPublishFailed();
                 if (!publishing.IsCancellationRequested)
                 {
-                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, _calls.Describe(ex));
+                    _problem = Describe(ex, session);
+                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, _problem);
                     await publishing.CancelAsync();
                 }
             }
@@ -323,6 +332,12 @@ internal sealed class SinkRunner
             _log.LogDebug("{Sink}: the old connection is still closing; going on without it: {Error}", Name, _calls.Describe(ex));
         }
     }
+
+    /// <summary>A failure in words; a denial (of the bridge's credentials, certificate or permissions) says so.</summary>
+    private string Describe(Exception ex, BrokerSession? session) =>
+        session?.Denial is { } denial ? $"denied: {denial}"
+        : ex is BrokerDeniedException ? $"denied: {ex.Message}"
+        : _calls.Describe(ex);
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

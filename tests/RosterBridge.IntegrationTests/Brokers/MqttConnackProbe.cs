@@ -24,10 +24,16 @@ public sealed class MqttConnackProbe : IWaitUntil
     private static readonly byte[] Disconnect = [0xE0, 0x00];
 
     private readonly int _containerPort;
+    private readonly bool _acceptRefusal;
 
     /// <summary>Probes the given container port through its host mapping.</summary>
     /// <param name="containerPort">The MQTT port inside the container.</param>
-    public MqttConnackProbe(int containerPort) => _containerPort = containerPort;
+    /// <param name="acceptRefusal">Any CONNACK means ready, a refusal too (a broker with no anonymous access refuses the probe).</param>
+    public MqttConnackProbe(int containerPort, bool acceptRefusal = false)
+    {
+        _containerPort = containerPort;
+        _acceptRefusal = acceptRefusal;
+    }
 
     /// <inheritdoc/>
     public async Task<bool> UntilAsync(IContainer container)
@@ -42,8 +48,8 @@ public sealed class MqttConnackProbe : IWaitUntil
             await stream.WriteAsync(Connect, timeout.Token);
             var connack = new byte[4];
             await stream.ReadExactlyAsync(connack, timeout.Token);
-            var accepted = connack[0] == 0x20 && connack[1] == 0x02 && connack[3] == 0x00;
-            if (accepted)
+            var accepted = connack[0] == 0x20 && connack[1] == 0x02 && (connack[3] == 0x00 || _acceptRefusal);
+            if (accepted && connack[3] == 0x00)
             {
                 await stream.WriteAsync(Disconnect, timeout.Token);
             }

@@ -17,10 +17,16 @@ public sealed class NatsPongProbe : IWaitUntil
         Encoding.ASCII.GetBytes("CONNECT {\"verbose\":false,\"pedantic\":false,\"name\":\"rb-probe\"}\r\nPING\r\n");
 
     private readonly int _containerPort;
+    private readonly bool _tls;
 
     /// <summary>Probes the given container port through its host mapping.</summary>
     /// <param name="containerPort">The NATS client port inside the container.</param>
-    public NatsPongProbe(int containerPort) => _containerPort = containerPort;
+    /// <param name="tls">The server requires TLS (and authentication): its INFO line is enough to know it is up.</param>
+    public NatsPongProbe(int containerPort, bool tls = false)
+    {
+        _containerPort = containerPort;
+        _tls = tls;
+    }
 
     /// <inheritdoc/>
     public async Task<bool> UntilAsync(IContainer container)
@@ -50,6 +56,11 @@ public sealed class NatsPongProbe : IWaitUntil
                     if (!text.StartsWith("INFO ", StringComparison.Ordinal))
                     {
                         return false;
+                    }
+
+                    if (_tls)
+                    {
+                        return true;
                     }
 
                     await stream.WriteAsync(ConnectAndPing, timeout.Token);

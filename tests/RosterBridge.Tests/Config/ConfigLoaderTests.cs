@@ -493,9 +493,9 @@ public sealed class ConfigLoaderTests : IDisposable
 
         Assert.Equal("bridge-a", opts.Mqtt!.ClientId);
         Assert.Equal("mu", opts.Mqtt.Username);
-        Assert.Equal("mp", opts.Mqtt.Password);
+        Assert.Equal("mp", opts.Mqtt.Password!.Read());
         Assert.Equal("nu", opts.Nats!.Username);
-        Assert.Equal("np", opts.Nats.Password);
+        Assert.Equal("np", opts.Nats.Password!.Read());
     }
 
     [Fact]
@@ -526,8 +526,10 @@ public sealed class ConfigLoaderTests : IDisposable
         [
             "Config", "Node", "Daemon:Endpoint",
             "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:Protocol", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
+            "Mqtt:PasswordFile", "Mqtt:CaFile", "Mqtt:CertFile", "Mqtt:KeyFile",
             "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
             "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
+            "Nats:PasswordFile", "Nats:Token", "Nats:TokenFile", "Nats:NKeyFile", "Nats:CredsFile", "Nats:CaFile", "Nats:CertFile", "Nats:KeyFile",
             "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
         ];

@@ -62,5 +62,19 @@ internal sealed class DaemonConnection : IDisposable
         }
     }
 
+    /// <summary>Counts what the bridge writes after its HELLO, until it closes the connection.</summary>
+    public async Task<int> CountTheRestAsync()
+    {
+        var buffer = new byte[256];
+        var total = 0;
+        int read;
+        while ((read = await _socket.ReceiveAsync(buffer, SocketFlags.None, _stop)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
     public void Dispose() => _socket.Dispose();
 }
