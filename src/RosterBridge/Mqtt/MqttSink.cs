@@ -4,6 +4,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using RosterBridge.Config;
+using RosterBridge.Mqtt.HomeAssistant;
 using RosterBridge.Outbox;
 
 namespace RosterBridge.Mqtt;
@@ -30,7 +31,11 @@ internal sealed class MqttSink : RosterSink
         _node = node;
         _log = log;
         _topics = new MqttNodeTopics(opts.TopicPrefix, node);
+        HomeAssistant = opts.HomeAssistant is { } homeAssistant ? new HomeAssistantDiscovery(homeAssistant, opts.TopicPrefix, node) : null;
     }
+
+    /// <summary>Home Assistant discovery, to be fed the roster beside the sink's outbox; null when off.</summary>
+    public HomeAssistantDiscovery? HomeAssistant { get; }
 
     public override string Name => "mqtt";
 
@@ -39,7 +44,7 @@ internal sealed class MqttSink : RosterSink
     public override async Task<BrokerSession> ConnectAsync(CancellationToken cancellationToken)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var session = new MqttSession(client, _opts, _node, _topics, _log);
+        var session = new MqttSession(client, _opts, _node, _topics, _log, HomeAssistant);
         try
         {
             var options = new MqttClientOptionsBuilder()
