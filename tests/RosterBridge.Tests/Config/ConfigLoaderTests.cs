@@ -507,7 +507,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
             "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
             "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
-            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
+            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight", "HomeAssistant:Enabled", "HomeAssistant:DiscoveryPrefix",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
         ];
 
