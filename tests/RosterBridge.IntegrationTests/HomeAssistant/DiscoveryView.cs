@@ -173,7 +173,12 @@ internal sealed partial class DiscoveryView
             problems.Add($"device name {config["device"]?["name"]} is not the VM's name '{name}'");
         }
 
-        if (!Retained.TryGetValue(roster, out var entry))
+        if (config["value_template"] is null || config["json_attributes_template"] is null || config["availability"] is not JsonArray)
+        {
+            problems.Add("state, attributes and availability must come from templates on the roster's entry");
+        }
+
+        if (problems.Count > 0 || !Retained.TryGetValue(roster, out var entry))
         {
             return problems;
         }
@@ -182,7 +187,7 @@ internal sealed partial class DiscoveryView
         var json = JsonNode.Parse(payload)!;
         var stranger = json.DeepClone();
         stranger["vmid"] = slot.Vmid + 1; // the same topic after the slot changed hands
-        var availability = config["availability"]!.AsArray().Select(item => item!.AsObject()).Where(item => item["value_template"] is not null)
+        var availability = config["availability"]!.AsArray().OfType<JsonObject>().Where(item => item["value_template"] is not null)
             .Select(item => item["value_template"]!.GetValue<string>()).ToList();
         var templates = new[] { config["value_template"]!.GetValue<string>(), config["json_attributes_template"]!.GetValue<string>() }.Concat(availability).ToList();
         var cases = new[] { payload, "", stranger.ToJsonString() }.SelectMany(p => templates.Select(t => (t, p))).ToList();
