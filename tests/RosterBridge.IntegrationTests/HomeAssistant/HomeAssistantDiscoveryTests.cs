@@ -143,6 +143,8 @@ public sealed class HomeAssistantDiscoveryTests(MosquittoContainer mosquitto, IT
             await DiscoveredAsync(harness);
             var counters = harness.Bridge!.HomeAssistant!.Counters;
             Assert.Equal(0, counters.Births);
+            var birth = await LateSubscriber.ReadRetainedAsync(mosquitto.Url, "homeassistant/status");
+            Assert.Equal("online", Encoding.UTF8.GetString(Assert.Single(birth).Value)); // Home Assistant's topic: never the bridge's to clear
             await using var watcher = await ConfigWatcher.StartAsync(mosquitto.Url, $"homeassistant/+/rosterbridge_{harness.Node}/+/config");
 
             await PublishAsync("homeassistant/status", "online", retain: false);
