@@ -3,6 +3,7 @@ using RosterBridge.Config;
 using RosterBridge.Daemon;
 using RosterBridge.Health;
 using RosterBridge.Mqtt;
+using RosterBridge.Mqtt.HomeAssistant;
 using RosterBridge.Nats;
 using RosterBridge.Outbox;
 using RosterBridge.Roster;
@@ -27,8 +28,10 @@ internal sealed class Bridge
         var perEvent = opts.OutboxMode == OutboxMode.PerEvent;
         if (opts.Mqtt is { } mqtt)
         {
-            runners.Add(new SinkRunner(new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt")), perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
+            var sink = new MqttSink(mqtt, opts.Node, logging.CreateLogger("rosterbridge.mqtt"));
+            runners.Add(new SinkRunner(sink, perEvent ? new PerEventOutbox() : new SinkOutbox(), perEvent ? 1 : mqtt.MaxInFlight,
                 mqtt.PublishTimeout, opts.Reconnect, logging.CreateLogger("rosterbridge.mqtt")));
+            HomeAssistant = sink.HomeAssistant;
         }
 
         if (opts.Nats is { } nats)
@@ -44,7 +47,8 @@ internal sealed class Bridge
 
         Sinks = runners;
         Table = new RosterTable();
-        var feed = new RosterFeed(Table, runners.Select(runner => runner.Outbox));
+        // Discovery is fed beside the outboxes: it needs the whole roster (a VM that moves is one entity).
+        var feed = new RosterFeed(Table, runners.Select(runner => (IRosterSubscriber)runner.Outbox).Concat(HomeAssistant is null ? [] : [HomeAssistant]));
         // After each SYNC the brokers are read back: they may hold what the daemon no longer has.
         Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
             onSynced: () => runners.ForEach(runner => runner.RequestSweep()));
@@ -62,6 +66,9 @@ internal sealed class Bridge
     public DaemonClient Daemon { get; }
 
     public IReadOnlyList<SinkRunner> Sinks { get; }
+
+    /// <summary>Home Assistant discovery on the MQTT sink; null when off.</summary>
+    public HomeAssistantDiscovery? HomeAssistant { get; }
 
     /// <summary>Synced with the daemon, and every sink connected with nothing pending.</summary>
     public bool IsCaughtUp => Readiness().IsReady;

@@ -25,6 +25,9 @@ internal sealed class BridgeSettings : SettingsSection
     public NatsSettings Nats { get; set; } = new();
 
     [ValidateObjectMembers]
+    public HomeAssistantSettings HomeAssistant { get; set; } = new();
+
+    [ValidateObjectMembers]
     public ReconnectSettings Reconnect { get; set; } = new();
 
     [ValidateObjectMembers]
@@ -43,7 +46,7 @@ internal sealed class BridgeSettings : SettingsSection
         {
             Node = node,
             Daemon = Daemon.ToEndpoint(),
-            Mqtt = Mqtt.ToOpts(node),
+            Mqtt = Mqtt.ToOpts(node) is { } mqtt ? mqtt with { HomeAssistant = HomeAssistant.ToOpts() } : null,
             Nats = Nats.ToOpts(),
             Reconnect = Reconnect.ToOpts(),
             Health = Health.ToOpts(),

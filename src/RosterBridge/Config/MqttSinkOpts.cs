@@ -29,4 +29,7 @@ internal sealed record MqttSinkOpts
 
     /// <summary>Slots published concurrently (each slot has at most one publish in flight).</summary>
     public int MaxInFlight { get; init; } = 16;
+
+    /// <summary>Home Assistant discovery beside the roster; null when off.</summary>
+    public HomeAssistantOpts? HomeAssistant { get; init; }
 }

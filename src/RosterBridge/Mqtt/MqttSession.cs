@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using RosterBridge.Config;
+using RosterBridge.Mqtt.HomeAssistant;
 using RosterBridge.Outbox;
 using RosterBridge.Payload;
 
@@ -17,19 +18,23 @@ internal sealed class MqttSession : BrokerSession
     private readonly string _node;
     private readonly MqttNodeTopics _topics;
     private readonly ILogger _log;
+    private readonly HomeAssistantSession? _homeAssistant;
+    private readonly string[] _readBackFilters;
 
     // Never disposed: the client's Disconnected handler may cancel it at any time, even while
     // the session is being dropped; a source without timers holds nothing to release.
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
-    public MqttSession(IMqttClient client, MqttSinkOpts opts, string node, MqttNodeTopics topics, ILogger log)
+    public MqttSession(IMqttClient client, MqttSinkOpts opts, string node, MqttNodeTopics topics, ILogger log, HomeAssistantDiscovery? homeAssistant = null)
     {
         _client = client;
         _opts = opts;
         _node = node;
         _topics = topics;
         _log = log;
+        _homeAssistant = homeAssistant is null ? null : new HomeAssistantSession(homeAssistant, (topic, payload, contentType, token) => PublishRetainedAsync(topic, payload, contentType, token), OnHomeAssistantFailed, opts.PublishTimeout, log);
+        _readBackFilters = _homeAssistant is null ? [topics.RosterFilter] : [topics.RosterFilter, _homeAssistant.Filter];
         client.DisconnectedAsync += OnDisconnectedAsync;
     }
 
@@ -38,10 +43,32 @@ internal sealed class MqttSession : BrokerSession
     public override async Task ReadBackAsync(CancellationToken cancellationToken)
     {
         Held.Clear();
-        var retained = await RetainedMessages.ReadAsync(_client, _topics.RosterFilter, _topics.Probe, cancellationToken);
-        foreach (var (topic, payload) in retained)
+        if (_homeAssistant is not null)
         {
-            Held.Add(topic, topic[(topic.LastIndexOf('/') + 1)..], payload);
+            // Discovery's publisher waits while the broker is read back, and goes on from what it holds.
+            await _homeAssistant.BeginReadBackAsync(_client, cancellationToken);
+        }
+
+        Dictionary<string, byte[]>? configs = null;
+        try
+        {
+            var retained = await RetainedMessages.ReadAsync(_client, _readBackFilters, _topics.Probe, cancellationToken);
+            configs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var (topic, payload) in retained)
+            {
+                if (_homeAssistant?.IsConfig(topic) == true)
+                {
+                    configs[topic] = payload;
+                }
+                else
+                {
+                    Held.Add(topic, topic[(topic.LastIndexOf('/') + 1)..], payload);
+                }
+            }
+        }
+        finally
+        {
+            _homeAssistant?.EndReadBack(configs, _lost.Token);
         }
 
         foreach (var stray in Held.Strays)
@@ -115,6 +142,7 @@ internal sealed class MqttSession : BrokerSession
         }
 
         _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _homeAssistant?.Detach(_client);
         _lost.Cancel();
         try
         {
@@ -131,7 +159,14 @@ internal sealed class MqttSession : BrokerSession
         finally
         {
             _client.Dispose();
+            _homeAssistant?.Dispose();
         }
+    }
+
+    private void OnHomeAssistantFailed(Exception ex)
+    {
+        _log.LogWarning("mqtt: publishing Home Assistant discovery failed: {Error}; reconnecting", ex.Message);
+        _lost.Cancel();
     }
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)

@@ -4,6 +4,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using RosterBridge.Config;
+using RosterBridge.Mqtt.HomeAssistant;
 using RosterBridge.Outbox;
 
 namespace RosterBridge.Mqtt;
@@ -32,7 +33,11 @@ internal sealed class MqttSink : RosterSink
         _node = node;
         _log = log;
         _topics = new MqttNodeTopics(opts.TopicPrefix, node);
+        HomeAssistant = opts.HomeAssistant is { } homeAssistant ? new HomeAssistantDiscovery(homeAssistant, opts.TopicPrefix, node) : null;
     }
+
+    /// <summary>Home Assistant discovery, to be fed the roster beside the sink's outbox; null when off.</summary>
+    public HomeAssistantDiscovery? HomeAssistant { get; }
 
     public override string Name => "mqtt";
 
@@ -42,7 +47,7 @@ internal sealed class MqttSink : RosterSink
     {
         using var trust = MqttConnect.Trust(_opts, _time);
         var client = new MqttClientFactory().CreateMqttClient();
-        var session = new MqttSession(client, _opts, _node, _topics, _log);
+        var session = new MqttSession(client, _opts, _node, _topics, _log, HomeAssistant);
         try
         {
             var options = MqttConnect.Options(_opts, _opts.ClientId, trust)

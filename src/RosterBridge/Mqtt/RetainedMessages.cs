@@ -9,13 +9,18 @@ namespace RosterBridge.Mqtt;
 internal static class RetainedMessages
 {
     /// <summary>Topic → payload of every non-empty retained message matching <paramref name="filter"/>.</summary>
+    public static Task<IReadOnlyDictionary<string, byte[]>> ReadAsync(
+        IMqttClient client, string filter, string probeTopic, CancellationToken cancellationToken) =>
+        ReadAsync(client, [filter], probeTopic, cancellationToken);
+
+    /// <summary>Topic → payload of every non-empty retained message matching one of <paramref name="filters"/>.</summary>
     /// <remarks>
     /// MQTT has no "end of retained messages". A broker sends a subscription's retained messages
     /// before anything published after the subscription, so a message of our own on
     /// <paramref name="probeTopic"/>, published after subscribing, arrives after the last of them.
     /// </remarks>
     public static async Task<IReadOnlyDictionary<string, byte[]>> ReadAsync(
-        IMqttClient client, string filter, string probeTopic, CancellationToken cancellationToken)
+        IMqttClient client, IReadOnlyList<string> filters, string probeTopic, CancellationToken cancellationToken)
     {
         var retained = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var probeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,7 +31,8 @@ internal static class RetainedMessages
             {
                 probeSeen.TrySetResult();
             }
-            else if (message.Retain && message.Payload.Length > 0)
+            // Only what the filters ask for: the client may be subscribed to other topics too.
+            else if (message.Retain && message.Payload.Length > 0 && filters.Any(filter => Matches(message.Topic, filter)))
             {
                 retained[message.Topic] = message.Payload.ToArray();
             }
@@ -37,7 +43,7 @@ internal static class RetainedMessages
         client.ApplicationMessageReceivedAsync += OnMessage;
         try
         {
-            foreach (var topic in new[] { filter, probeTopic })
+            foreach (var topic in filters.Append(probeTopic))
             {
                 var subscribed = await client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
                 if (subscribed.Items.FirstOrDefault() is { ResultCode: not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2) } refused)
@@ -55,9 +61,13 @@ internal static class RetainedMessages
             }
 
             await probeSeen.Task.WaitAsync(cancellationToken);
-            await client.UnsubscribeAsync(
-                new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).WithTopicFilter(probeTopic).Build(),
-                cancellationToken);
+            var unsubscribe = new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(probeTopic);
+            foreach (var filter in filters)
+            {
+                unsubscribe = unsubscribe.WithTopicFilter(filter);
+            }
+
+            await client.UnsubscribeAsync(unsubscribe.Build(), cancellationToken);
         }
         finally
         {
@@ -66,4 +76,7 @@ internal static class RetainedMessages
 
         return retained;
     }
+
+    public static bool Matches(string topic, string filter) =>
+        MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch;
 }

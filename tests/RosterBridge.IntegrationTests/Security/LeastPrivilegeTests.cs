@@ -78,7 +78,7 @@ public sealed class LeastPrivilegeTests : IClassFixture<SecureMosquittoContainer
         _daemon.Attach(2, 202, "secure-db", state: 3);
         var bridge = new Bridge(new BridgeOpts
         {
-            Node = "pve1", Daemon = _daemon.Endpoint, Mqtt = Mqtt, Nats = Nats,
+            Node = "pve1", Daemon = _daemon.Endpoint, Mqtt = Mqtt with { HomeAssistant = new HomeAssistantOpts() }, Nats = Nats,
             Reconnect = new ReconnectOpts { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) },
             Health = new HealthOpts { Port = 0 },
         }, _logging);
@@ -95,6 +95,8 @@ public sealed class LeastPrivilegeTests : IClassFixture<SecureMosquittoContainer
         await ConvergeAsync(new ExpectedRoster("pve1").Set(1, 201, "secure-web", 4));
 
         Assert.All(bridge.Sinks, sink => Assert.Null(sink.Problem));
+        // Home Assistant discovery under the same ACL: each VM's config published, the one that left cleared.
+        await Retry.Until(() => bridge.HomeAssistant!.Counters.Published >= 3 && bridge.HomeAssistant.Counters.Cleared >= 1, Converge, "discovery published and cleared under the ACL");
         await stop.CancelAsync();
         await running;
     }
