@@ -44,9 +44,9 @@ internal sealed class Bridge
 
         Sinks = runners;
         Table = new RosterTable();
-        var feed = new RosterFeed(Table, runners.Select(runner => runner.Outbox));
+        Feed = new RosterFeed(Table, runners.Select(runner => runner.Outbox));
         // After each SYNC the brokers are read back: they may hold what the daemon no longer has.
-        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
+        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, Feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
             onSynced: () => runners.ForEach(runner => runner.RequestSweep()));
     }
 
@@ -58,6 +58,9 @@ internal sealed class Bridge
     public BridgeCounters Counters { get; } = new();
 
     public RosterTable Table { get; }
+
+    /// <summary>What the daemon's events are applied through (its counts are readable from any thread).</summary>
+    public RosterFeed Feed { get; }
 
     public DaemonClient Daemon { get; }
 

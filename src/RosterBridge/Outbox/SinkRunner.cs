@@ -106,6 +106,7 @@ internal sealed class SinkRunner
                 continue;
             }
 
+            Counters.OnConnected();
             var connectedAt = _time.GetTimestamp();
             var acknowledgedBefore = Counters.Published;
             var stopping = true; // unless the connection was lost
@@ -252,7 +253,7 @@ internal sealed class SinkRunner
             }
             catch (BrokerChangedException ex) when (!publishing.IsCancellationRequested)
             {
-                Counters.OnPublishFailed();
+                Counters.OnPublishRefused();
                 _log.LogWarning("{Sink} {Target}: endpoint {Endpoint}: {Problem}; reading the broker back", Name, _sink.Target, job.Endpoint, ex.Message);
                 await taking.CancelAsync();
             }
