@@ -248,8 +248,10 @@ internal sealed class SinkRunner
             var acknowledged = false;
             try
             {
-                Counters.OnPublished(sent: await _calls.RunAsync(token => session.PublishAsync(job, token), publishing.Token));
+                var sent = await _calls.RunAsync(token => session.PublishAsync(job, token), publishing.Token);
+                Counters.OnPublished(sent);
                 acknowledged = true;
+                LogPublished(job, sent);
             }
             catch (BrokerChangedException ex) when (!publishing.IsCancellationRequested)
             {
@@ -270,6 +272,16 @@ internal sealed class SinkRunner
             {
                 Outbox.Complete(job, acknowledged);
             }
+        }
+    }
+
+    /// <summary>One line per publish at Debug: at Information a busy host's log would be little else.</summary>
+    private void LogPublished(in PublishJob job, bool sent)
+    {
+        if (_log.IsEnabled(LogLevel.Debug))
+        {
+            _log.LogDebug("{Sink}: endpoint {Endpoint} {Outcome} (seq {Seq})", Name, job.Endpoint,
+                !sent ? "was held by the broker already" : job.State.IsOccupied ? $"published: vmid {job.State.Datum.Vmid}" : "cleared", job.State.Seq);
         }
     }
 

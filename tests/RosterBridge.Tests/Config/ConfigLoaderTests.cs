@@ -425,6 +425,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("Health:Address", "[::1")]
     [InlineData("Health:Port", "65536")]
     [InlineData("Logging:Level", "Verbose")]
+    [InlineData("Logging:Format", "xml")]
     [InlineData("Outbox:Mode", "batch")]
     public void Other_bad_values_name_their_key(string key, string value)
     {
@@ -509,6 +510,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
             "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
+            "Logging:Format",
         ];
 
         Assert.Equal(documented.Order(StringComparer.Ordinal), ConfigKeys.All.Order(StringComparer.Ordinal));
