@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -6,7 +7,7 @@ using RosterBridge.Config;
 
 namespace RosterBridge.Nats;
 
-/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter.</summary>
+/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter, and what follows them.</summary>
 internal static class NatsRosterReader
 {
     /// <summary>One subject's last message: its body, whether it is a delete marker, and its stream sequence.</summary>
@@ -15,16 +16,41 @@ internal static class NatsRosterReader
     /// <summary>The last message of every roster subject of <paramref name="node"/> that has one.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(NatsSinkOpts opts, string node, CancellationToken cancellationToken)
     {
-        await using var connection = new NatsConnection(new NATS.Client.Core.NatsOpts
-        {
-            Url = $"nats://{opts.Url.Host}:{opts.Url.Port}",
-            Name = "rosterbridge-reader",
-            AuthOpts = opts.Username is null
-                ? NatsAuthOpts.Default
-                : NatsAuthOpts.Default with { Username = opts.Username, Password = opts.Password },
-        });
+        await using var connection = Connection(opts);
         return await ReadLastAsync(new NatsJSContext(connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
     }
+
+    /// <summary>
+    /// The last message of every roster subject of <paramref name="node"/> (<c>*</c>: every node), as a
+    /// late subscriber gets them, then each message stored after: an ordered consumer that delivers
+    /// the last message per subject first, so nothing falls between the read and the live part.
+    /// The sequence of an entry is its stream sequence.
+    /// </summary>
+    public static async IAsyncEnumerable<Entry> WatchAsync(NatsSinkOpts opts, string node, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = Connection(opts);
+        var js = new NatsJSContext(connection);
+        var consumer = await js.CreateOrderedConsumerAsync(opts.Stream, new NatsJSOrderedConsumerOpts
+        {
+            FilterSubjects = [NatsSubjects.RosterFilter(opts.SubjectPrefix, node)],
+            DeliverPolicy = ConsumerConfigDeliverPolicy.LastPerSubject,
+        }, cancellationToken);
+        await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken))
+        {
+            var operation = message.Headers?.TryGetValue("KV-Operation", out var value) == true ? value.ToString() : string.Empty;
+            yield return new Entry(message.Subject, message.Data ?? [], operation is "DEL" or "PURGE", operation.Length == 0 ? string.Empty : $"KV-Operation: {operation}",
+                message.Metadata?.Sequence.Stream ?? 0);
+        }
+    }
+
+    private static NatsConnection Connection(NatsSinkOpts opts) => new(new NATS.Client.Core.NatsOpts
+    {
+        Url = $"nats://{opts.Url.Host}:{opts.Url.Port}",
+        Name = "rosterbridge-reader",
+        AuthOpts = opts.Username is null
+            ? NatsAuthOpts.Default
+            : NatsAuthOpts.Default with { Username = opts.Username, Password = opts.Password },
+    });
 
     /// <summary>The last message of every subject matching <paramref name="filter"/>; none when the stream is missing.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(INatsJSContext js, string streamName, string filter, CancellationToken cancellationToken)
