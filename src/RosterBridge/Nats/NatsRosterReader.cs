@@ -22,18 +22,23 @@ internal static class NatsRosterReader
 
     /// <summary>
     /// The last message of every roster subject of <paramref name="node"/> (<c>*</c>: every node), as a
-    /// late subscriber gets them, then each message stored after: an ordered consumer that delivers
-    /// the last message per subject first, so nothing falls between the read and the live part.
+    /// late subscriber gets them, then each message stored after: one consumer that delivers the last
+    /// message per subject first, so nothing falls between the read and the live part.
     /// The sequence of an entry is its stream sequence.
     /// </summary>
     public static async IAsyncEnumerable<Entry> WatchAsync(NatsSinkOpts opts, string node, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = Connection(opts);
         var js = new NatsJSContext(connection);
-        var consumer = await js.CreateOrderedConsumerAsync(opts.Stream, new NatsJSOrderedConsumerOpts
+        // An ephemeral consumer with one filter subject (an ordered consumer sends filter_subjects,
+        // which servers before 2.10 ignore); the server removes it a while after the watcher is gone.
+        var consumer = await js.CreateOrUpdateConsumerAsync(opts.Stream, new ConsumerConfig($"rosterbridge-watch-{Guid.NewGuid():N}")
         {
-            FilterSubjects = [NatsSubjects.RosterFilter(opts.SubjectPrefix, node)],
+            FilterSubject = NatsSubjects.RosterFilter(opts.SubjectPrefix, node),
             DeliverPolicy = ConsumerConfigDeliverPolicy.LastPerSubject,
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
+            MemStorage = true,
         }, cancellationToken);
         await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken))
         {
