@@ -48,9 +48,9 @@ internal sealed class Bridge
         Sinks = runners;
         Table = new RosterTable();
         // Discovery is fed beside the outboxes: it needs the whole roster (a VM that moves is one entity).
-        var feed = new RosterFeed(Table, runners.Select(runner => (IRosterSubscriber)runner.Outbox).Concat(HomeAssistant is null ? [] : [HomeAssistant]));
+        Feed = new RosterFeed(Table, runners.Select(runner => (IRosterSubscriber)runner.Outbox).Concat(HomeAssistant is null ? [] : [HomeAssistant]));
         // After each SYNC the brokers are read back: they may hold what the daemon no longer has.
-        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
+        Daemon = new DaemonClient(opts.Daemon, opts.Reconnect, Feed, Counters, logging.CreateLogger("rosterbridge.daemon"),
             onSynced: () => runners.ForEach(runner => runner.RequestSweep()));
     }
 
@@ -62,6 +62,9 @@ internal sealed class Bridge
     public BridgeCounters Counters { get; } = new();
 
     public RosterTable Table { get; }
+
+    /// <summary>What the daemon's events are applied through (its counts are readable from any thread).</summary>
+    public RosterFeed Feed { get; }
 
     public DaemonClient Daemon { get; }
 

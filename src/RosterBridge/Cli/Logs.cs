@@ -1,25 +1,50 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace RosterBridge.Cli;
 
 internal static class Logs
 {
-    /// <summary>One line per entry, UTC timestamps, on the console; the client libraries' and the host's chatter left out.</summary>
-    public static ILoggingBuilder AddBridgeConsole(ILoggingBuilder builder, LogLevel level)
+    private const string UtcTimestamp = "yyyy-MM-ddTHH:mm:ss.fffZ";
+
+    /// <summary>
+    /// The console log, the client libraries' and the host's chatter left out. <paramref name="json"/>:
+    /// one JSON object per line (the console JSON formatter). Otherwise one line per entry with a UTC
+    /// timestamp; or, under systemd, with the journal's priority prefix (<c>&lt;6&gt;</c> information,
+    /// <c>&lt;4&gt;</c> warning, ...) and no timestamp, which the journal adds itself.
+    /// </summary>
+    public static ILoggingBuilder AddBridgeConsole(ILoggingBuilder builder, LogLevel level, bool json)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder
+        builder
             .SetMinimumLevel(level)
             // The client libraries' own chatter about each reconnect attempt repeats ours.
             .AddFilter("NATS", LogLevel.Warning)
             // The bridge says itself what starting and stopping did (and why it failed, in one line).
             .AddFilter("Microsoft.Hosting", LogLevel.None)
             .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddSimpleConsole(console =>
             {
                 console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.TimestampFormat = UtcTimestamp + " ";
                 console.UseUtcTimestamp = true;
-            });
+            })
+            .AddJsonConsole(console =>
+            {
+                console.TimestampFormat = UtcTimestamp;
+                console.UseUtcTimestamp = true;
+                console.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+            })
+            .AddSystemdConsole(console => console.UseUtcTimestamp = true);
+
+        // Decided here, after the host's AddSystemd (which picks the systemd formatter under systemd, and
+        // whose choice alone would turn json off there too).
+        var formatter = json ? ConsoleFormatterNames.Json : SystemdHelpers.IsSystemdService() ? ConsoleFormatterNames.Systemd : ConsoleFormatterNames.Simple;
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(console => console.FormatterName = formatter);
+        return builder;
     }
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using RosterBridge.Config;
 using RosterBridge.Hosting;
@@ -44,9 +43,8 @@ internal static class RunCommand
         }
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        Logs.AddBridgeConsole(builder.Logging, LoggingSettings.ParseLevel(config["Logging:Level"]));
         builder.Services.AddSystemd();
-        builder.Services.Configure<ConsoleLoggerOptions>(console => console.FormatterName = ConsoleFormatterNames.Simple); // as off systemd
+        Logs.AddBridgeConsole(builder.Logging, LoggingSettings.ParseLevel(config["Logging:Level"]), LoggingSettings.IsJson(config["Logging:Format"]));
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         builder.Services.AddBridgeSettings(config, Environment.MachineName);
         builder.Services.AddSingleton(provider => new Bridge(provider.GetRequiredService<BridgeOpts>(), provider.GetRequiredService<ILoggerFactory>()));

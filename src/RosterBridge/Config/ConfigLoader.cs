@@ -113,6 +113,27 @@ internal static partial class ConfigLoader
         }
     }
 
+    /// <summary>The validated options, or null and every problem found, each naming its key (<c>rosterbridge check</c>).</summary>
+    public static BridgeOpts? Check(IConfiguration config, string hostName, out IReadOnlyList<ConfigException> problems)
+    {
+        using var services = new ServiceCollection().AddBridgeSettings(config, hostName).BuildServiceProvider();
+        try
+        {
+            problems = [];
+            return services.GetRequiredService<BridgeOpts>();
+        }
+        catch (OptionsValidationException ex)
+        {
+            problems = ex.Failures.Select(ConfigException.FromFailure).ToList();
+        }
+        catch (ConfigException ex)
+        {
+            problems = [ex];
+        }
+
+        return null;
+    }
+
     private static void Bind(IConfiguration config, BridgeSettings settings)
     {
         try

@@ -163,6 +163,7 @@ internal sealed class DaemonClient
     private void OnSynced(DaemonSession session)
     {
         _syncedAt = _time.GetTimestamp();
+        _counters.SyncedAt(_time.GetUtcNow());
         IsLive = true;
         if (_lastSessionId is { } previous && previous != session.SessionId)
         {
@@ -171,21 +172,7 @@ internal sealed class DaemonClient
 
         _lastSessionId = session.SessionId;
         _log.LogInformation("daemon {Endpoint} synced: {Occupied} endpoints occupied, {Changed} changed by the replay",
-            _endpoint, CountOccupied(), session.ChangedAtSync);
+            _endpoint, _feed.OccupiedCount, session.ChangedAtSync);
         _onSynced();
-    }
-
-    private int CountOccupied()
-    {
-        var occupied = 0;
-        for (var i = 0; i < RosterTable.SlotCount; i++)
-        {
-            if (_feed.Table[i].IsOccupied)
-            {
-                occupied++;
-            }
-        }
-
-        return occupied;
     }
 }

@@ -42,6 +42,15 @@ internal sealed class DaemonSession
     {
         _counters.Frame();
         var header = EventHeader.Read(body);
+        _counters.Event(header.EventType switch
+        {
+            EventType.Roster => EventKind.Roster,
+            EventType.Welcome => EventKind.Welcome,
+            EventType.Sync => EventKind.Sync,
+            EventType.Error => EventKind.Error,
+            EventType.MemCtx => EventKind.MemCtx,
+            _ => EventKind.Other,
+        });
         var payload = body[VmsigWire.EventHeaderSize..];
         switch (header.EventType)
         {

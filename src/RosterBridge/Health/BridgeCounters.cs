@@ -13,6 +13,8 @@ internal sealed class BridgeCounters
     private long _protocolErrors;
     private long _daemonConnections;
     private long _syncs;
+    private long _lastSyncUnixMs;
+    private readonly long[] _eventsByKind = new long[Enum.GetValues<EventKind>().Length];
 
     public long Frames => Volatile.Read(ref _frames);
 
@@ -37,12 +39,20 @@ internal sealed class BridgeCounters
 
     public long Syncs => Volatile.Read(ref _syncs);
 
+    /// <summary>When the daemon last completed a replay (SYNC); null before the first.</summary>
+    public DateTimeOffset? LastSync => Volatile.Read(ref _lastSyncUnixMs) is > 0 and var ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    /// <summary>Events read of one kind, whether they were applied, skipped or rejected.</summary>
+    public long Events(EventKind kind) => Volatile.Read(ref _eventsByKind[(int)kind]);
+
     /// <summary>Everything rejected as bad input.</summary>
     public long Rejected => BadEndpoint + BadAction + BadLength + Stale;
 
     // Only the daemon reader writes these, so plain increments would do; Interlocked keeps reads
     // from other threads (health, tests) exact at almost no cost.
     public void Frame() => Interlocked.Increment(ref _frames);
+
+    public void Event(EventKind kind) => Interlocked.Increment(ref _eventsByKind[(int)kind]);
 
     public void RosterEvent() => Interlocked.Increment(ref _rosterEvents);
 
@@ -61,4 +71,6 @@ internal sealed class BridgeCounters
     public void DaemonConnected() => Interlocked.Increment(ref _daemonConnections);
 
     public void Synced() => Interlocked.Increment(ref _syncs);
+
+    public void SyncedAt(DateTimeOffset time) => Volatile.Write(ref _lastSyncUnixMs, time.ToUnixTimeMilliseconds());
 }

@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace RosterBridge.Health;
 
 /// <summary>
 /// <c>/healthz</c>: the process is alive. <c>/readyz</c>: 200 when the daemon is synced and every
 /// sink is connected with nothing pending, else 503; both with a JSON body saying what is missing.
+/// <c>/metrics</c>: the Prometheus text format, from OpenTelemetry's exporter, when given a meter provider.
 /// On Kestrel, in its slimmest form (no HTTPS, no configuration, no logging of its own): the
 /// HttpListener of .NET on Linux takes no IPv6 address, and cannot listen on a single one.
 /// </summary>
@@ -20,7 +22,8 @@ internal sealed class HealthServer : IAsyncDisposable
     private readonly Func<Readiness> _readiness;
     private bool _started;
 
-    public HealthServer(string address, int port, Func<Readiness> readiness, ILogger log)
+    /// <param name="metrics">What <c>/metrics</c> serves; without it there is no <c>/metrics</c>.</param>
+    public HealthServer(string address, int port, Func<Readiness> readiness, ILogger log, MeterProvider? metrics = null)
     {
         _readiness = readiness;
         _log = log;
@@ -42,6 +45,11 @@ internal sealed class HealthServer : IAsyncDisposable
             }
         });
         _app = builder.Build();
+        if (metrics is not null)
+        {
+            _app.UseOpenTelemetryPrometheusScrapingEndpoint(metrics, context => context.Request.Path == "/metrics", path: null, configureBranchedPipeline: null, optionsName: null);
+        }
+
         _app.Run(RespondAsync);
     }
 
@@ -80,7 +88,7 @@ internal sealed class HealthServer : IAsyncDisposable
         {
             "/healthz" => (200, "{\"alive\":true}"),
             "/readyz" => ReadyBody(),
-            _ => (404, "{\"error\":\"not found: try /healthz or /readyz\"}"),
+            _ => (404, "{\"error\":\"not found: try /healthz, /readyz or /metrics\"}"),
         };
         var bytes = Encoding.UTF8.GetBytes(body);
         context.Response.StatusCode = status;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -6,7 +7,7 @@ using RosterBridge.Config;
 
 namespace RosterBridge.Nats;
 
-/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter.</summary>
+/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter, and what follows them.</summary>
 internal static class NatsRosterReader
 {
     /// <summary>One subject's last message: its body, whether it is a delete marker, and its stream sequence.</summary>
@@ -15,18 +16,36 @@ internal static class NatsRosterReader
     /// <summary>The last message of every roster subject of <paramref name="node"/> that has one.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(NatsSinkOpts opts, string node, CancellationToken cancellationToken)
     {
-        using var trust = NatsConnect.Trust(opts, TimeProvider.System);
-        await using var connection = new NatsConnection(NatsConnect.Options(opts, "rosterbridge-reader", trust));
-        try
-        {
-            await connection.ConnectAsync();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw NatsConnect.Explain(ex, opts, trust);
-        }
+        await using var connection = await NatsReaderConnection.OpenAsync(opts, "rosterbridge-reader");
+        return await ReadLastAsync(new NatsJSContext(connection.Connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
+    }
 
-        return await ReadLastAsync(new NatsJSContext(connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
+    /// <summary>
+    /// The last message of every roster subject of <paramref name="node"/> (<c>*</c>: every node), as a
+    /// late subscriber gets them, then each message stored after: one consumer that delivers the last
+    /// message per subject first, so nothing falls between the read and the live part.
+    /// The sequence of an entry is its stream sequence.
+    /// </summary>
+    public static async IAsyncEnumerable<Entry> WatchAsync(NatsSinkOpts opts, string node, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await NatsReaderConnection.OpenAsync(opts, "rosterbridge-watch");
+        var js = new NatsJSContext(connection.Connection);
+        // An ephemeral consumer with one filter subject (an ordered consumer sends filter_subjects,
+        // which servers before 2.10 ignore); the server removes it a while after the watcher is gone.
+        var consumer = await js.CreateOrUpdateConsumerAsync(opts.Stream, new ConsumerConfig($"rosterbridge-watch-{Guid.NewGuid():N}")
+        {
+            FilterSubject = NatsSubjects.RosterFilter(opts.SubjectPrefix, node),
+            DeliverPolicy = ConsumerConfigDeliverPolicy.LastPerSubject,
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
+            MemStorage = true,
+        }, cancellationToken);
+        await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken))
+        {
+            var operation = message.Headers?.TryGetValue("KV-Operation", out var value) == true ? value.ToString() : string.Empty;
+            yield return new Entry(message.Subject, message.Data ?? [], operation is "DEL" or "PURGE", operation.Length == 0 ? string.Empty : $"KV-Operation: {operation}",
+                message.Metadata?.Sequence.Stream ?? 0);
+        }
     }
 
     /// <summary>The last message of every subject matching <paramref name="filter"/>; none when the stream is missing.</summary>

@@ -111,6 +111,7 @@ internal sealed class SinkRunner
                 continue;
             }
 
+            Counters.OnConnected();
             var connectedAt = _time.GetTimestamp();
             var acknowledgedBefore = Counters.Published;
             var stopping = true; // unless the connection was lost
@@ -255,12 +256,14 @@ internal sealed class SinkRunner
             var acknowledged = false;
             try
             {
-                Counters.OnPublished(sent: await _calls.RunAsync(token => session.PublishAsync(job, token), publishing.Token));
+                var sent = await _calls.RunAsync(token => session.PublishAsync(job, token), publishing.Token);
+                Counters.OnPublished(sent);
                 acknowledged = true;
+                LogPublished(job, sent);
             }
             catch (BrokerChangedException ex) when (!publishing.IsCancellationRequested)
             {
-                Counters.OnPublishFailed();
+                Counters.OnPublishRefused();
                 _log.LogWarning("{Sink} {Target}: endpoint {Endpoint}: {Problem}; reading the broker back", Name, _sink.Target, job.Endpoint, ex.Message);
                 await taking.CancelAsync();
             }
@@ -278,6 +281,16 @@ internal sealed class SinkRunner
             {
                 Outbox.Complete(job, acknowledged);
             }
+        }
+    }
+
+    /// <summary>One line per publish at Debug: at Information a busy host's log would be little else.</summary>
+    private void LogPublished(in PublishJob job, bool sent)
+    {
+        if (_log.IsEnabled(LogLevel.Debug))
+        {
+            _log.LogDebug("{Sink}: endpoint {Endpoint} {Outcome} (seq {Seq})", Name, job.Endpoint,
+                !sent ? "was held by the broker already" : job.State.IsOccupied ? $"published: vmid {job.State.Datum.Vmid}" : "cleared", job.State.Seq);
         }
     }
 

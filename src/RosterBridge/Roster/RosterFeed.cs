@@ -6,6 +6,7 @@ namespace RosterBridge.Roster;
 internal sealed class RosterFeed
 {
     private readonly IRosterSubscriber[] _outboxes;
+    private int _occupied;
 
     public RosterFeed(RosterTable table, IEnumerable<IRosterSubscriber> outboxes)
     {
@@ -15,6 +16,9 @@ internal sealed class RosterFeed
 
     public RosterTable Table { get; }
 
+    /// <summary>Occupied slots of the roster; unlike the table, readable from any thread (metrics).</summary>
+    public int OccupiedCount => Volatile.Read(ref _occupied);
+
     public void BeginReplay() => Table.BeginReplay();
 
     public ApplyResult Apply(in EventHeader header, in RosterDatum datum)
@@ -23,6 +27,7 @@ internal sealed class RosterFeed
         if (result == ApplyResult.Changed)
         {
             Offer(header.Endpoint);
+            CountOccupied();
         }
 
         return result;
@@ -37,6 +42,7 @@ internal sealed class RosterFeed
             Offer(System.Numerics.BitOperations.TrailingZeroCount(slots));
         }
 
+        CountOccupied();
         return System.Numerics.BitOperations.PopCount(changed);
     }
 
@@ -47,6 +53,20 @@ internal sealed class RosterFeed
         {
             await outbox.WaitForRoomAsync(cancellationToken);
         }
+    }
+
+    private void CountOccupied()
+    {
+        var occupied = 0;
+        for (var i = 0; i < RosterTable.SlotCount; i++)
+        {
+            if (Table[i].IsOccupied)
+            {
+                occupied++;
+            }
+        }
+
+        Volatile.Write(ref _occupied, occupied);
     }
 
     private void Offer(int endpoint)

@@ -446,6 +446,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("Health:Address", "[::1")]
     [InlineData("Health:Port", "65536")]
     [InlineData("Logging:Level", "Verbose")]
+    [InlineData("Logging:Format", "xml")]
     [InlineData("Outbox:Mode", "batch")]
     public void Other_bad_values_name_their_key(string key, string value)
     {
@@ -532,6 +533,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "Nats:PasswordFile", "Nats:Token", "Nats:TokenFile", "Nats:NKeyFile", "Nats:CredsFile", "Nats:CaFile", "Nats:CertFile", "Nats:KeyFile",
             "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight", "HomeAssistant:Enabled", "HomeAssistant:DiscoveryPrefix",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
+            "Logging:Format",
         ];
 
         Assert.Equal(documented.Order(StringComparer.Ordinal), ConfigKeys.All.Order(StringComparer.Ordinal));
