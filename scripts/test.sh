@@ -150,6 +150,10 @@ while read -r project; do
     fi
 done < <(sed -nE 's/^Project\([^)]*\) = "[^"]*", "([^"]*\.csproj)".*/\1/p' RosterBridge.sln | tr '\134' '/')
 
+# The failed tests by name, last before the totals, so that the tail of a CI log says which.
+failed_names="$(find "$results_dir" -name '*.trx' -type f -exec grep -ho '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*>' {} + 2>/dev/null \
+    | sed -nE 's/.*testName="([^"]*)".*/\1/p' | head -n 20 || true)"
+
 elapsed=$((SECONDS - started_at))
 rb_log "$trx_files TRX file(s), $total test(s); dotnet test exit code $test_rc; ${elapsed}s in all"
 status=0
@@ -163,6 +167,9 @@ if [ "$bench_rc" != 0 ]; then
 fi
 if [ "$failed" != 0 ]; then
     rb_log "FAILED: $failed test(s) failed"
+    while IFS= read -r name; do
+        [ -n "$name" ] && rb_log "  failed: $name"
+    done <<<"$failed_names"
     status=1
 fi
 if [ "$test_rc" = 0 ] && [ "$trx_files" -lt "$expected_trx" ]; then
