@@ -13,7 +13,7 @@ internal static class Logs
     /// <summary>
     /// The console log, the client libraries' and the host's chatter left out. <paramref name="json"/>:
     /// one JSON object per line (the console JSON formatter). Otherwise one line per entry with a UTC
-    /// timestamp; or, under systemd, with the journal's priority prefix (<c>&lt;6&gt;</c> information,
+    /// timestamp, without colours when redirected; or, to the journal (<see cref="ToJournal"/>), with its priority prefix (<c>&lt;6&gt;</c> information,
     /// <c>&lt;4&gt;</c> warning, ...) and no timestamp, which the journal adds itself.
     /// </summary>
     public static ILoggingBuilder AddBridgeConsole(ILoggingBuilder builder, LogLevel level, bool json)
@@ -43,8 +43,16 @@ internal static class Logs
 
         // Decided here, after the host's AddSystemd (which picks the systemd formatter under systemd, and
         // whose choice alone would turn json off there too).
-        var formatter = json ? ConsoleFormatterNames.Json : SystemdHelpers.IsSystemdService() ? ConsoleFormatterNames.Systemd : ConsoleFormatterNames.Simple;
+        var formatter = json ? ConsoleFormatterNames.Json : ToJournal() ? ConsoleFormatterNames.Systemd : ConsoleFormatterNames.Simple;
         builder.Services.PostConfigure<ConsoleLoggerOptions>(console => console.FormatterName = formatter);
         return builder;
     }
+
+    /// <summary>
+    /// True when the output goes to the journal: a systemd service (what <c>UseSystemd</c> checks: the
+    /// parent is systemd), or any process whose stdout systemd connected to the journal, which it says
+    /// in <c>JOURNAL_STREAM</c> (<c>systemd-run</c>, a wrapper script, a container under a unit).
+    /// </summary>
+    public static bool ToJournal() =>
+        SystemdHelpers.IsSystemdService() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
 }
