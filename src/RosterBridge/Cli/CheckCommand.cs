@@ -69,6 +69,11 @@ internal static class CheckCommand
             report.Line($"  warning: {key} is not a key RosterBridge knows; ignored (a typo?)");
         }
 
+        foreach (var (what, path) in ReadableSecrets.ReadableByOthers(config, ConfigLoader.FileOf(config, AppContext.BaseDirectory)))
+        {
+            report.Line($"  warning: {path} ({what}) can be read by other users of this host; chmod o-r it");
+        }
+
         var opts = ConfigLoader.Check(config, Environment.MachineName, out var problems);
         if (opts is null)
         {
