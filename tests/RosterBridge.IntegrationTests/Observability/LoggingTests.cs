@@ -83,9 +83,11 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
     }
 
     [Fact]
-    public async Task When_JOURNAL_STREAM_says_stdout_is_the_journal_lines_carry_its_priority_prefixes_and_no_colours()
+    public async Task When_JOURNAL_STREAM_names_its_stdout_lines_carry_the_journals_priority_prefixes_and_no_colours()
     {
-        var lines = await RunThroughChangesAsync([], new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:123456" });
+        // As systemd sets it: device:inode of the stream stdout is (here the pipe the test reads).
+        var lines = await RunThroughChangesAsync([], new Dictionary<string, string>(),
+            "JOURNAL_STREAM=\"$(stat -L -c %d /proc/$$/fd/1):$(stat -L -c %i /proc/$$/fd/1)\" exec dotnet \"$0\" \"$@\"");
 
         Assert.NotEmpty(lines);
         Assert.All(lines, line => Assert.Matches(JournalPrefix(), line));
@@ -93,10 +95,20 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
         Assert.DoesNotContain(lines, line => line.Contains('\u001b', StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_JOURNAL_STREAM_inherited_for_another_stream_changes_nothing()
+    {
+        // A terminal opened from a desktop session inherits its session's JOURNAL_STREAM; its stdout is not that stream.
+        var lines = await RunThroughChangesAsync([], new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:123456" });
+
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Matches(TimestampFirst(), line));
+    }
+
     private const int Changes = 6;
 
     /// <summary>Runs the bridge through a sync and <see cref="Changes"/> roster changes, stops it with SIGTERM, and returns its output's lines.</summary>
-    private async Task<List<string>> RunThroughChangesAsync(IReadOnlyList<string> options, Dictionary<string, string> environment)
+    private async Task<List<string>> RunThroughChangesAsync(IReadOnlyList<string> options, Dictionary<string, string> environment, string? shell = null)
     {
         var first = Random.Shared.Next(0, 32);
         _daemon.Attach(first, 300, "logged", state: 3);
@@ -106,7 +118,7 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
         environment["ROSTERBRIDGE_NATS__URL"] = $"nats://{_nats.Host}:{_nats.Port}";
         environment["ROSTERBRIDGE_HEALTH__PORT"] = "0";
         environment.TryAdd("JOURNAL_STREAM", string.Empty);
-        await using var bridge = BridgeProcess.Start(["run", .. options], environment);
+        await using var bridge = shell is null ? BridgeProcess.Start(["run", .. options], environment) : BridgeProcess.StartThroughShell(shell, ["run", .. options], environment);
         await ConvergeAsync(bridge);
         for (var i = 1; i <= Changes / 2; i++)
         {
