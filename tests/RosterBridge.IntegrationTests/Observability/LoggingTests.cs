@@ -120,13 +120,15 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
         environment.TryAdd("JOURNAL_STREAM", string.Empty);
         await using var bridge = shell is null ? BridgeProcess.Start(["run", .. options], environment) : BridgeProcess.StartThroughShell(shell, ["run", .. options], environment);
         await ConvergeAsync(bridge);
+        // Each change seen on both brokers before the next: none is coalesced away, each is published.
         for (var i = 1; i <= Changes / 2; i++)
         {
             _daemon.Attach(first + 32, (uint)(300 + i), $"logged-{i}", state: 1);
+            await ConvergeAsync(bridge);
             _daemon.Detach(first + 32);
+            await ConvergeAsync(bridge);
         }
 
-        await ConvergeAsync(bridge);
         _daemon.Detach(first);
         await ConvergeAsync(bridge);
         bridge.Terminate();
