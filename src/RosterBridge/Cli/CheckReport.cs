@@ -39,9 +39,10 @@ internal sealed class CheckReport
     /// <summary>A key whose value is a secret; a <c>…File</c> key holds a path, shown, and its file's contents are the secret.</summary>
     public static bool IsSecretKey(string key) => !IsSecretFileKey(key) && NamesSecret(key);
 
-    /// <summary><c>Mqtt:PasswordFile</c>, <c>Nats:TokenFile</c>, <c>Nats:NKeyFile</c>, <c>Nats:CredsFile</c>...</summary>
+    /// <summary><c>Mqtt:PasswordFile</c>, <c>Nats:TokenFile</c>, <c>Nats:NKeyFile</c>, <c>Nats:CredsFile</c>, and a TLS <c>KeyFile</c> (a private key).</summary>
     public static bool IsSecretFileKey(string key) =>
-        key.EndsWith("File", StringComparison.OrdinalIgnoreCase) && NamesSecret(key);
+        key.EndsWith("File", StringComparison.OrdinalIgnoreCase)
+        && (NamesSecret(key) || key.Split(':')[^1].Equals("KeyFile", StringComparison.OrdinalIgnoreCase));
 
     private static bool NamesSecret(string key) =>
         SecretWords.Any(word => key.Split(':')[^1].Contains(word, StringComparison.OrdinalIgnoreCase));
