@@ -132,6 +132,13 @@ public sealed class MetricsTests : IClassFixture<MosquittoContainer>, IClassFixt
         Assert.Equal(["mqtt", "nats"], published.Select(sample => sample.Labels["sink"]).Order());
         Assert.All(published, sample => Assert.True(sample.Value >= 3, $"{sample.Labels["sink"]}: {sample.Value} publishes"));
         Assert.Equal(1, (await prometheus.QueryAsync("rosterbridge_events_total{type=\"sync\"}")).Single().Value);
+
+        // The names Prometheus stores are the contract's: no unit or _total added twice. It asks for OpenMetrics,
+        // in which each counter also has its _created series.
+        var stored = (await prometheus.NamesAsync()).Where(name => name.StartsWith("rosterbridge_", StringComparison.Ordinal)).ToHashSet();
+        Assert.Subset(stored, Names.ToHashSet());
+        var counters = Names.Where(name => name.EndsWith("_total", StringComparison.Ordinal)).Select(name => name[..^"_total".Length] + "_created");
+        Assert.Subset(Names.Concat(counters).ToHashSet(), stored);
     }
 
     private void StartBridge(Func<BridgeOpts, BridgeOpts>? adjust = null) =>

@@ -75,6 +75,14 @@ internal sealed class PrometheusServer : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>Every metric name the server stores.</summary>
+    public async Task<IReadOnlySet<string>> NamesAsync()
+    {
+        var body = await _http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/api/v1/label/__name__/values"));
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("data").EnumerateArray().Select(name => name.GetString()!).ToHashSet();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
