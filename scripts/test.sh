@@ -6,7 +6,8 @@
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Brokers]
 #
 # On a machine without a Docker engine (this project's dev and CI machines: Debian, root) it
-#   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), and
+#   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), prometheus
+#      (promtool and the server, for the metrics tests), and
 #      python3-jinja2 wherever no python3 has Jinja2,
 #   2. sources scripts/podman-service.sh: local broker images, a Podman API service on
 #      .run/podman.sock, and the environment Testcontainers needs,
@@ -54,6 +55,10 @@ elif [ "$engine" = auto ]; then
 fi
 if [ "$use_podman" = 1 ]; then
     rb_apt_ensure podman runc mosquitto nats-server curl util-linux
+fi
+# The metrics tests check the exposition with promtool and scrape it with a Prometheus server.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+    rb_apt_ensure prometheus
 fi
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then

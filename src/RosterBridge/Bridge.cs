@@ -78,7 +78,7 @@ internal sealed class Bridge
 
     public Readiness Readiness() => new(
         Daemon.IsLive,
-        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Counters.Published, sink.Counters.FailedPublishes, sink.Counters.Sent, sink.Counters.Sessions, sink.Problem)).ToList(),
+        Sinks.Select(sink => new SinkReadiness(sink.Name, sink.IsConnected, sink.Outbox.PendingCount, sink.Counters.Published, sink.Counters.FailedPublishes, sink.Counters.Sent, sink.Counters.Sessions, sink.Problem, sink.ProblemKind)).ToList(),
         Counters);
 
     /// <summary>How long a stopping bridge waits for its sinks to publish what is pending.</summary>

@@ -69,6 +69,11 @@ internal static class CheckCommand
             report.Line($"  warning: {key} is not a key RosterBridge knows; ignored (a typo?)");
         }
 
+        foreach (var (what, path) in ReadableSecrets.ReadableByOthers(config, ConfigLoader.FileOf(config, AppContext.BaseDirectory)))
+        {
+            report.Line($"  warning: {path} ({what}) can be read by other users of this host; chmod o-r it");
+        }
+
         var opts = ConfigLoader.Check(config, Environment.MachineName, out var problems);
         if (opts is null)
         {
@@ -130,11 +135,11 @@ internal static class CheckCommand
 
     private static async Task CheckMqttAsync(CheckReport report, MqttSinkOpts mqtt, CancellationToken stop)
     {
-        var subject = $"mqtt mqtt://{mqtt.Url.Host}:{mqtt.Url.Port}";
+        var subject = $"mqtt {mqtt.Url.ToString("mqtt")}";
         try
         {
             await MqttProbe.ConnectOnceAsync(mqtt, Timeout, stop);
-            report.Add(subject, CheckReport.Outcome.Ok, $"connected (MQTT 5{(mqtt.Username is null ? string.Empty : $", as {mqtt.Username}")})");
+            report.Add(subject, CheckReport.Outcome.Ok, $"connected (MQTT {(mqtt.Protocol == MqttProtocol.V5 ? "5" : "3.1.1")}{(mqtt.Username is null ? string.Empty : $", as {mqtt.Username}")})");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
@@ -144,7 +149,7 @@ internal static class CheckCommand
 
     private static async Task CheckNatsAsync(CheckReport report, NatsSinkOpts nats, string node, CancellationToken stop)
     {
-        var subject = $"nats nats://{nats.Url.Host}:{nats.Url.Port}";
+        var subject = $"nats {nats.Url.ToString("nats")}";
         NatsProbe.Result result;
         try
         {

@@ -36,7 +36,15 @@ internal sealed class CheckReport
     /// <summary>0 when every check passed; else the most serious: 2 (configuration, a broker set up wrong), 3 (the daemon refused), 1.</summary>
     public int ExitCode => _exitCode;
 
-    public static bool IsSecretKey(string key) =>
+    /// <summary>A key whose value is a secret; a <c>…File</c> key holds a path, shown, and its file's contents are the secret.</summary>
+    public static bool IsSecretKey(string key) => !IsSecretFileKey(key) && NamesSecret(key);
+
+    /// <summary><c>Mqtt:PasswordFile</c>, <c>Nats:TokenFile</c>, <c>Nats:NKeyFile</c>, <c>Nats:CredsFile</c>, and a TLS <c>KeyFile</c> (a private key).</summary>
+    public static bool IsSecretFileKey(string key) =>
+        key.EndsWith("File", StringComparison.OrdinalIgnoreCase)
+        && (NamesSecret(key) || key.Split(':')[^1].Equals("KeyFile", StringComparison.OrdinalIgnoreCase));
+
+    private static bool NamesSecret(string key) =>
         SecretWords.Any(word => key.Split(':')[^1].Contains(word, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A value as the report shows it: hidden for a secret key, a URL's password masked.</summary>
@@ -71,6 +79,10 @@ internal sealed class CheckReport
             {
                 _secrets.Add(value);
             }
+            else if (IsSecretFileKey(key))
+            {
+                AddFileContents(value);
+            }
             else if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':') is [_, { Length: > 0 } password])
             {
                 _secrets.Add(password);
@@ -79,6 +91,31 @@ internal sealed class CheckReport
         }
 
         _secrets.Sort((a, b) => b.Length.CompareTo(a.Length)); // a secret inside a longer one is masked with it
+    }
+
+    /// <summary>
+    /// Each line of a secret file, and the whole of it: an error message may quote any of them (a
+    /// .creds file holds a JWT and a seed). A file that cannot be read holds nothing to hide here; its
+    /// check says why.
+    /// </summary>
+    private void AddFileContents(string path)
+    {
+        const long MaxSecretFile = 64 * 1024;
+        try
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists || file.Length > MaxSecretFile)
+            {
+                return;
+            }
+
+            var text = File.ReadAllText(path);
+            _secrets.AddRange(text.Split('\n').Select(line => line.Trim()).Append(text.Trim()).Where(line => line.Length >= 4).Distinct());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // unreadable: nothing of it can reach the output either
+        }
     }
 
     /// <summary>Every key some layer sets, with where it comes from: <c>Mqtt:Url = mqtt://broker:1883  (environment)</c>.</summary>

@@ -59,6 +59,10 @@ internal sealed record Readiness(bool DaemonSynced, IReadOnlyList<SinkReadiness>
                 if (sink.Problem is not null)
                 {
                     json.WriteString("problem", sink.Problem);
+                    if (sink.ProblemKind is not null)
+                    {
+                        json.WriteString("problem_kind", sink.ProblemKind);
+                    }
                 }
 
                 json.WriteNumber("pending", sink.Pending);

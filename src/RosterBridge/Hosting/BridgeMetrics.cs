@@ -3,6 +3,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using RosterBridge.Health;
+using RosterBridge.Outbox;
 
 namespace RosterBridge.Hosting;
 
@@ -38,6 +39,8 @@ internal sealed class BridgeMetrics : IDisposable
             description: "Connections made again after the first (daemon, mqtt, nats)");
         _meter.CreateObservableGauge("rosterbridge.connected", Connected,
             description: "1 while the connection is up: the daemon synced, a sink connected and read back; else 0");
+        _meter.CreateObservableGauge("rosterbridge.sink_problem", Problems,
+            description: "1 while a sink has a problem of that kind (auth, tls, denied, unreachable, lost; /readyz says it in words), else 0");
         _meter.CreateObservableGauge("rosterbridge.roster.slots_occupied", () => _bridge.Feed.OccupiedCount,
             description: "Endpoint slots occupied in the roster the bridge holds (0..64)");
         _meter.CreateObservableGauge("rosterbridge.outbox.pending", Pending,
@@ -115,6 +118,19 @@ internal sealed class BridgeMetrics : IDisposable
         foreach (var sink in _bridge.Sinks)
         {
             yield return new(sink.IsConnected ? 1 : 0, Label(sink.Name));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> Problems()
+    {
+        foreach (var sink in _bridge.Sinks)
+        {
+            // Every kind, 0 or 1: an alert on "== 1" needs no absent() beside it.
+            var current = sink.ProblemKind;
+            foreach (var kind in SinkProblem.Kinds)
+            {
+                yield return new(kind == current ? 1 : 0, new KeyValuePair<string, object?>("sink", sink.Name), new KeyValuePair<string, object?>("kind", kind));
+            }
         }
     }
 

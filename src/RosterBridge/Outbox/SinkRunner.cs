@@ -39,7 +39,7 @@ internal sealed class SinkRunner
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private volatile bool _connected;
-    private volatile string? _problem;
+    private volatile SinkProblem? _problem;
 
     public SinkRunner(RosterSink sink, IRosterOutbox outbox, int maxInFlight, TimeSpan callTimeout, ReconnectOpts reconnect, ILogger log, TimeProvider? time = null)
     {
@@ -63,7 +63,10 @@ internal sealed class SinkRunner
     public bool IsConnected => _connected;
 
     /// <summary>Why the sink is not connected (or was last dropped), in words; null while all is well.</summary>
-    public string? Problem => _problem;
+    public string? Problem => _problem?.Text;
+
+    /// <summary>The kind of <see cref="Problem"/> (<see cref="SinkProblem.Kinds"/>); null while all is well.</summary>
+    public string? ProblemKind => _problem?.Kind;
 
     /// <summary>
     /// Asks for the broker to be read back, and what differs from the roster published, after the
@@ -102,7 +105,7 @@ internal sealed class SinkRunner
             catch (Exception ex) when (ex is not SinkConfigException && !BoundedCalls.IsDefect(ex))
             {
                 _problem = Describe(ex, session: null);
-                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, _problem);
+                _log.LogWarning("{Sink} {Target}: cannot connect: {Error}", Name, _sink.Target, _problem.Text);
                 if (!await DelayAsync(_backoff.NextDelay(), stop))
                 {
                     return;
@@ -142,7 +145,7 @@ internal sealed class SinkRunner
             }
 
             var delay = _backoff.NextDelay();
-            _problem ??= "connection lost";
+            _problem ??= new SinkProblem(SinkProblem.Lost, "connection lost");
             _log.LogWarning("{Sink} {Target}: connection lost; reconnecting in {Delay:F1} s", Name, _sink.Target, delay.TotalSeconds);
             if (!await DelayAsync(delay, stop))
             {
@@ -174,7 +177,7 @@ internal sealed class SinkRunner
                 if (!lostOrStop.IsCancellationRequested)
                 {
                     _problem = Describe(ex, session);
-                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, _problem);
+                    _log.LogWarning("{Sink} {Target}: reading the broker back failed: {Error}", Name, _sink.Target, _problem.Text);
                 }
 
                 return;
@@ -273,7 +276,7 @@ internal sealed class SinkRunner
                 if (!publishing.IsCancellationRequested)
                 {
                     _problem = Describe(ex, session);
-                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, _problem);
+                    _log.LogWarning("{Sink} {Target}: publish of endpoint {Endpoint} failed: {Error}", Name, _sink.Target, job.Endpoint, _problem.Text);
                     await publishing.CancelAsync();
                 }
             }
@@ -347,10 +350,11 @@ internal sealed class SinkRunner
     }
 
     /// <summary>A failure in words; a denial (of the bridge's credentials, certificate or permissions) says so.</summary>
-    private string Describe(Exception ex, BrokerSession? session) =>
+    private SinkProblem Describe(Exception ex, BrokerSession? session) => new(
+        SinkProblemKind.Of(ex, session?.Denial is not null, connecting: session is null),
         session?.Denial is { } denial ? $"denied: {denial}"
         : ex is BrokerDeniedException ? $"denied: {ex.Message}"
-        : _calls.Describe(ex);
+        : _calls.Describe(ex));
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

@@ -34,10 +34,10 @@ public sealed class DenialTests(SecureMosquittoContainer broker) : IClassFixture
     }
 
     [Theory]
-    [InlineData("wrong-password", "denied: ", "refused the credentials")]
-    [InlineData("unknown-ca", "denied: ", "is not signed by a CA in Mqtt:CaFile")]
-    [InlineData("acl", "denied: ", "does not allow publishing to vmsig/pve2/bridge/status")]
-    public async Task A_refusing_broker_is_reported_as_a_denial_and_retried_with_the_backoff(string setup, string prefix, string cause)
+    [InlineData("wrong-password", "denied: ", "refused the credentials", SinkProblem.Auth)]
+    [InlineData("unknown-ca", "denied: ", "is not signed by a CA in Mqtt:CaFile", SinkProblem.Tls)]
+    [InlineData("acl", "denied: ", "does not allow publishing to vmsig/pve2/bridge/status", SinkProblem.Denied)]
+    public async Task A_refusing_broker_is_reported_as_a_denial_and_retried_with_the_backoff(string setup, string prefix, string cause, string kind)
     {
         var opts = new MqttSinkOpts
         {
@@ -64,6 +64,7 @@ public sealed class DenialTests(SecureMosquittoContainer broker) : IClassFixture
 
         Assert.StartsWith(prefix, runner.Problem, StringComparison.Ordinal);
         Assert.Contains(cause, runner.Problem, StringComparison.Ordinal);
+        Assert.Equal(kind, runner.ProblemKind); // the kind label of rosterbridge_sink_problem, problem_kind in /readyz
         Assert.False(runner.IsConnected);
         // The backoff's ceiling doubles from 100 ms: by the fourth try the delays are hundreds of ms, not a loop.
         Assert.True(perAttempt >= TimeSpan.FromMilliseconds(100), $"attempts {perAttempt.TotalMilliseconds:F0} ms apart");

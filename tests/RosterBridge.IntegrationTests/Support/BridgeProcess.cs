@@ -38,17 +38,27 @@ public sealed class BridgeProcess : IAsyncDisposable
     }
 
     /// <param name="dll">Another build of the bridge than the one beside the tests.</param>
-    public static BridgeProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? dll = null)
+    public static BridgeProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? dll = null) =>
+        Start("dotnet", [dll ?? Path.Combine(AppContext.BaseDirectory, "RosterBridge.dll"), .. args], environment);
+
+    /// <summary>
+    /// The bridge started by <c>sh -c SCRIPT</c>, for what only the process's own shell can set up (an
+    /// environment naming its own stdout); the script ends with <c>exec dotnet "$0" "$@"</c> and gets the
+    /// bridge's dll and <paramref name="args"/> as its arguments.
+    /// </summary>
+    public static BridgeProcess StartThroughShell(string script, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment) =>
+        Start("sh", ["-c", script, Path.Combine(AppContext.BaseDirectory, "RosterBridge.dll"), .. args], environment);
+
+    private static BridgeProcess Start(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll ?? Path.Combine(AppContext.BaseDirectory, "RosterBridge.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -64,7 +74,7 @@ public sealed class BridgeProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        return new BridgeProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
+        return new BridgeProcess(Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start"));
     }
 
     /// <summary>Sends SIGTERM, as systemd and docker stop do.</summary>
