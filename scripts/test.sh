@@ -6,8 +6,8 @@
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Brokers]
 #
 # On a machine without a Docker engine (this project's dev and CI machines: Debian, root) it
-#   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), and
-#      python3-jinja2 wherever no python3 has Jinja2,
+#   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), docker-compose,
+#      and python3-jinja2 wherever no python3 has Jinja2,
 #   2. sources scripts/podman-service.sh: local broker images, a Podman API service on
 #      .run/podman.sock, and the environment Testcontainers needs,
 # and with a reachable Docker engine (or DOCKER_HOST set) it uses that and the official images.
@@ -55,6 +55,8 @@ fi
 if [ "$use_podman" = 1 ]; then
     rb_apt_ensure podman runc mosquitto nats-server curl util-linux
 fi
+# docker-compose.yml is checked with the distribution's docker-compose (`docker-compose config`).
+rb_apt_ensure docker-compose
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
     rb_apt_ensure python3-jinja2
