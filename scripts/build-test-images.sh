@@ -57,7 +57,7 @@ stage_libs() {
     done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$ldd_out" | sort -u)
 }
 
-# build_image NAME TAG: builds from scripts/images/NAME/Containerfile and the staged
+# build_image NAME TAG [ARG=VALUE]: builds from scripts/images/NAME/Containerfile and the staged
 # rootfs in .run/images/NAME, unless TAG already carries the same content hash.
 build_image() {
     local name="$1" tag="$2" context="$ROSTERBRIDGE_RUN_DIR/images/$1"
@@ -73,7 +73,7 @@ build_image() {
     fi
     old_id="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
     rb_log "building $tag"
-    podman build --quiet --pull=never --layers=false --build-arg "SOURCE_SHA256=$hash" \
+    podman build --quiet --pull=never --layers=false --build-arg "SOURCE_SHA256=$hash" ${3:+--build-arg "$3"} \
         -f "$containerfile" -t "$tag" "$context" >&2 \
         || { rb_die "podman build of $tag failed"; return 1; }
     # The previous build of this tag is now untagged; drop it unless a container still uses it.
@@ -167,23 +167,45 @@ print("\n".join(sorted(seen)))
 PY
 }
 
-stage_sdk() {
-    local rootfs="$ROSTERBRIDGE_RUN_DIR/images/sdk/rootfs" rid="$1" dotnet_root cache package
-    dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
-    cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-    # The host's restore, from NuGet, of what the Dockerfile's stages restore (the bridge and the simulator).
-    local project assets=()
+# sdk_restore RID LIST: the host's restore, from NuGet, of what the Dockerfile's stages restore (the
+# bridge and the simulator, AOT for RID); writes the "id/version" of every package they use to LIST.
+sdk_restore() {
+    local rid="$1" list="$2" project assets=()
     for project in src/RosterBridge/RosterBridge.csproj tools/RosterBridge.Simulator/RosterBridge.Simulator.csproj; do
         dotnet restore "$ROSTERBRIDGE_ROOT/$project" -r "$rid" -p:PublishAot=true \
             --artifacts-path "$ROSTERBRIDGE_ROOT/artifacts/aot" -nologo -v quiet >&2 \
             || { rb_die "dotnet restore $project -r $rid failed"; return 1; }
         assets+=("$ROSTERBRIDGE_ROOT/artifacts/aot/obj/$(basename "$project" .csproj)/project.assets.json")
     done
-    rm -rf "$rootfs" && mkdir -p "$rootfs/usr/share/dotnet" "$rootfs/root/.nuget/packages" "$rootfs/root/.nuget/NuGet"
+    nuget_packages "${assets[@]}" >"$list"
+}
+
+sdk_toolchain() { # the Debian packages of the SDK stand-in, before their dependencies
     local toolchain=(dash bash coreutils grep sed findutils tar binutils libc6-dev libssl3 zlib1g libstdc++6 libgcc-s1)
+    # ICU, as in the SDK image (NuGet and MSBuild know the packages' resource cultures by it).
+    toolchain+=("$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' 'libicu[0-9]*' 2>/dev/null | awk '$1 == "installed" { print $2; exit }')")
     if command -v clang >/dev/null; then toolchain+=(clang); else toolchain+=(gcc); fi
+    package_closure "${toolchain[@]}"
+}
+
+# sdk_inputs_hash LIST: what the SDK stand-in is made of (the SDK's files, the packages' versions, the
+# NuGet packages, this script and the Containerfile), hashed without staging a gigabyte first.
+sdk_inputs_hash() {
+    local dotnet_root
+    dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+    { (cd "$dotnet_root" && find . -printf '%p %s %m\n' | sort)
+      # shellcheck disable=SC2046 # one package name per word
+      dpkg-query -W $(sdk_toolchain)
+      cat "$1" "${BASH_SOURCE[0]}" "$ROSTERBRIDGE_ROOT/scripts/images/sdk/Containerfile"; } | sha256sum | cut -d' ' -f1
+}
+
+stage_sdk() {
+    local rootfs="$ROSTERBRIDGE_RUN_DIR/images/sdk/rootfs" list="$1" dotnet_root cache package
+    dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+    cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+    rm -rf "$rootfs" && mkdir -p "$rootfs/usr/share/dotnet" "$rootfs/root/.nuget/packages" "$rootfs/root/.nuget/NuGet"
     # shellcheck disable=SC2046 # one package name per word
-    stage_packages "$rootfs" $(package_closure "${toolchain[@]}")
+    stage_packages "$rootfs" $(sdk_toolchain)
     ln -sfn dash "$rootfs/usr/bin/sh"
     cp -a "$dotnet_root/." "$rootfs/usr/share/dotnet/"
     ln -sfn ../share/dotnet/dotnet "$rootfs/usr/bin/dotnet"
@@ -191,7 +213,7 @@ stage_sdk() {
         [ -d "$cache/$package" ] || { rb_die "$cache/$package is missing after the restore"; return 1; }
         mkdir -p "$rootfs/root/.nuget/packages/${package%/*}"
         cp -a "$cache/$package" "$rootfs/root/.nuget/packages/$package"
-    done < <(nuget_packages "${assets[@]}")
+    done <"$list"
     # Restores find everything in the global packages folder; this source stands in for NuGet.
     cat >"$rootfs/root/.nuget/NuGet/NuGet.Config" <<'XML'
 <?xml version="1.0" encoding="utf-8"?>
@@ -220,7 +242,8 @@ build_bridge_image() {
     fi
     old_id="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
     rb_log "building $tag from the Dockerfile (target $target; bases $sdk, $deps; no network)"
-    podman build --pull=never --network=none --format docker --target "$target" \
+    # --layers=false: no gigabyte-sized intermediate image of the build stage is left behind.
+    podman build --pull=never --network=none --format docker --layers=false --target "$target" \
         --build-arg "SDK_IMAGE=$sdk" --build-arg "RUNTIME_DEPS_IMAGE=$deps" \
         --label "org.rosterbridge.test-image.source-sha256=$hash" \
         -f "$ROSTERBRIDGE_ROOT/Dockerfile" -t "$tag" "$ROSTERBRIDGE_ROOT" >&2 \
@@ -241,9 +264,17 @@ build_bridge() {
     command -v clang >/dev/null || rb_apt_ensure gcc libc6-dev binutils || return 1
     sdk="localhost/rosterbridge-test-sdk:$(dotnet --version)"
     deps="localhost/rosterbridge-test-runtime-deps:$(rb_upstream_version libc6 || echo latest)"
-    stage_sdk "$rid" || return 1
-    build_image sdk "$sdk" || return 1
-    rm -rf "$ROSTERBRIDGE_RUN_DIR/images/sdk/rootfs" # a gigabyte, kept in the image
+    local list="$ROSTERBRIDGE_RUN_DIR/images/sdk-packages.txt" inputs
+    mkdir -p "$ROSTERBRIDGE_RUN_DIR/images"
+    sdk_restore "$rid" "$list" || return 1
+    inputs="$(sdk_inputs_hash "$list")"
+    if [ "$(podman image inspect --format '{{index .Labels "org.rosterbridge.test-image.inputs-sha256"}}' "$sdk" 2>/dev/null || true)" = "$inputs" ]; then
+        rb_log "$sdk is up to date"
+    else
+        stage_sdk "$list" || return 1
+        build_image sdk "$sdk" "INPUTS_SHA256=$inputs" || return 1
+        rm -rf "$ROSTERBRIDGE_RUN_DIR/images/sdk/rootfs" # a gigabyte, kept in the image
+    fi
     stage_runtime_deps || return 1
     build_image runtime-deps "$deps" || return 1
     for target in ${ROSTERBRIDGE_BRIDGE_TARGETS:-bridge}; do
