@@ -26,6 +26,9 @@ public sealed class BridgeContainerTests : IClassFixture<BridgeImage>, IClassFix
 
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
+    /// <summary>What /run holds that the bridge did not make: the socket directory's mount point, Podman's marker file.</summary>
+    private static readonly string[] EngineRunEntries = ["vmsig", ".containerenv"];
+
     private readonly BridgeImage _image;
     private readonly MosquittoContainer _mosquitto;
     private readonly NatsContainer _nats;
@@ -117,8 +120,21 @@ public sealed class BridgeContainerTests : IClassFixture<BridgeImage>, IClassFix
         Assert.Contains(status, line => line.StartsWith("Uid:", StringComparison.Ordinal) && line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Skip(1).All(id => id == "1654"));
         Assert.Contains(status, line => line.StartsWith("Groups:", StringComparison.Ordinal) && line.Contains(SocketGroup, StringComparison.Ordinal));
         Assert.Contains(status, line => line.StartsWith("CapEff:", StringComparison.Ordinal) && line.EndsWith("0000000000000000", StringComparison.Ordinal));
-        var root = (await File.ReadAllLinesAsync($"/proc/{pid}/mountinfo")).Single(line => line.Split(' ')[4] == "/");
-        Assert.Contains("ro", root.Split(' ')[5].Split(','));
+        // The root is read-only; the only writable places are the engine's (/dev, and the tmpfs Podman's
+        // Docker API adds at /tmp, /run and /var/tmp to a read-only container), and the bridge wrote
+        // nothing there. (Run without those tmpfs, `podman run --read-only --read-only-tmpfs=false`, it
+        // works the same: see the README's container section.)
+        var mounts = (await File.ReadAllLinesAsync($"/proc/{pid}/mountinfo")).Select(line => line.Split(' ')).ToList();
+        Assert.Contains(mounts, fields => fields[4] == "/" && fields[5].Split(',').Contains("ro"));
+        string[] engineTmpfs = ["/tmp", "/run", "/var/tmp"];
+        var writable = mounts
+            .Where(fields => fields[5].Split(',').Contains("rw"))
+            .Select(fields => fields[4])
+            .Where(point => !point.StartsWith("/dev", StringComparison.Ordinal) && !point.StartsWith("/proc", StringComparison.Ordinal) && !point.StartsWith("/sys", StringComparison.Ordinal));
+        Assert.All(writable, point => Assert.Contains(point, engineTmpfs));
+        Assert.Empty(Directory.EnumerateFileSystemEntries($"/proc/{pid}/root/tmp"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries($"/proc/{pid}/root/var/tmp"));
+        Assert.All(Directory.EnumerateFileSystemEntries($"/proc/{pid}/root/run").Select(Path.GetFileName), entry => Assert.Contains(entry, EngineRunEntries));
     }
 
     [Fact]
