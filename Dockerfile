@@ -27,10 +27,17 @@ RUN dotnet publish src/RosterBridge/RosterBridge.csproj -c Release -r "$(cat /ri
         -p:PublishAot=true -p:TrimmerSingleWarn=false -o /app \
  && rm -f /app/*.dbg
 
-# The demo's daemon emulator: its own program, never in the bridge's image.
-FROM build AS build-simulator
+# The demo's daemon emulator: its own program, never in the bridge's image (a stage of its own, so
+# that building the bridge does not build it).
+FROM ${SDK_IMAGE} AS build-simulator
+ARG TARGETARCH
+WORKDIR /src
+COPY Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY config/rosterbridge.json config/
+COPY src/RosterBridge/ src/RosterBridge/
 COPY tools/RosterBridge.Simulator/ tools/RosterBridge.Simulator/
-RUN dotnet publish tools/RosterBridge.Simulator/RosterBridge.Simulator.csproj -c Release -r "$(cat /rid)" \
+RUN case "${TARGETARCH:-amd64}" in amd64) rid=linux-x64 ;; arm64) rid=linux-arm64 ;; *) exit 1 ;; esac \
+ && dotnet publish tools/RosterBridge.Simulator/RosterBridge.Simulator.csproj -c Release -r "$rid" \
         -p:PublishAot=true -o /sim \
  && rm -f /sim/*.dbg \
  && mkdir -p /socket-dir
