@@ -31,10 +31,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rb_log "building rosterbridge"
-dotnet build "$root/src/RosterBridge" -c Release -o "$dir/bin" -nologo -v quiet >"$dir/build.log" 2>&1 \
+rb_log "building rosterbridge and rosterbridge-sim"
+# The simulator's project references the bridge's, so one build puts both programs in $dir/bin.
+dotnet build "$root/tools/RosterBridge.Simulator" -c Release -o "$dir/bin" -nologo -v quiet >"$dir/build.log" 2>&1 \
     || { cat "$dir/build.log" >&2; rb_die "build failed"; }
 rosterbridge=(dotnet "$dir/bin/RosterBridge.dll")
+simulator=(dotnet "$dir/bin/rosterbridge-sim.dll")
 
 cat >"$dir/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
@@ -57,7 +59,7 @@ wait_port "$mqtt_port"
 wait_port "$nats_port"
 rb_log "mosquitto on 127.0.0.1:$mqtt_port, nats-server (JetStream) on 127.0.0.1:$nats_port"
 
-"${rosterbridge[@]}" simulate --listen "unix://$dir/vmsig.sock" --seed 7 --vms 10 --rate 4 >"$dir/simulator.log" 2>&1 & pids+=($!)
+"${simulator[@]}" --listen "unix://$dir/vmsig.sock" --seed 7 --vms 10 --rate 4 >"$dir/simulator.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do [ -S "$dir/vmsig.sock" ] && break; sleep 0.1; done
 [ -S "$dir/vmsig.sock" ] || rb_die "the simulated daemon did not start (see $dir/simulator.log)"
 

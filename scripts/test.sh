@@ -7,7 +7,7 @@
 #
 # On a machine without a Docker engine (this project's dev and CI machines: Debian, root) it
 #   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), prometheus
-#      (promtool and the server, for the metrics tests), and
+#      (promtool and the server, for the metrics tests), docker-compose, and
 #      python3-jinja2 wherever no python3 has Jinja2,
 #   2. sources scripts/podman-service.sh: local broker images, a Podman API service on
 #      .run/podman.sock, and the environment Testcontainers needs,
@@ -60,6 +60,8 @@ fi
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
     rb_apt_ensure prometheus
 fi
+# docker-compose.yml is checked with the distribution's docker-compose (`docker-compose config`).
+rb_apt_ensure docker-compose
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
     rb_apt_ensure python3-jinja2

@@ -5,7 +5,7 @@ using RosterBridge.Simulate;
 namespace RosterBridge.Load;
 
 /// <summary>
-/// The engine of <c>rosterbridge simulate</c>, in this process: a <see cref="SimulatedDaemon"/> on
+/// The engine of <c>rosterbridge-sim</c>, in this process: a <see cref="SimulatedDaemon"/> on
 /// a Unix socket and its <see cref="LifecycleGenerator"/>. The same seed gives the same initial
 /// roster and the same churn, so every daemon of a run sends the same bytes for a burst.
 /// </summary>

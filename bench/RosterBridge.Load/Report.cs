@@ -16,7 +16,7 @@ internal static class Report
         Line(md, $"## RosterBridge load run: profile `{run.Profile}`, {run.StartedUtc:yyyy-MM-dd HH:mm} UTC, {run.Duration.TotalMinutes:F1} min");
         Line(md);
         Line(md, $"- machine: {m.Cores} cores ({m.Cpu}), {m.Memory}, {m.Os}, kernel {m.Kernel}, {m.Dotnet}; mosquitto {m.Mosquitto}, nats-server {m.NatsServer} (JetStream, file store in a temporary folder)");
-        Line(md, $"- daemon: the `rosterbridge simulate` engine in the load tool, Unix socket, seed {o.Seed}, {o.Vms} VMs at start, {Wire.EventBytes} bytes per event; every process on this machine, traffic on 127.0.0.1 only");
+        Line(md, $"- daemon: the `rosterbridge-sim` engine in the load tool, Unix socket, seed {o.Seed}, {o.Vms} VMs at start, {Wire.EventBytes} bytes per event; every process on this machine, traffic on 127.0.0.1 only");
         Line(md, $"- bridge: its own process, `dotnet RosterBridge.dll run` (JIT) and the Native AOT binary, `--Outbox:Mode=coalesce` (the bridge) or `per-event` (the naive baseline)");
         if (o.BridgeEnv.Count > 0)
         {

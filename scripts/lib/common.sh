@@ -19,6 +19,8 @@ rb_upstream_version() {
 }
 
 rb_mosquitto_image() { printf 'localhost/rosterbridge-test-mosquitto:%s\n' "$(rb_upstream_version mosquitto || echo latest)"; }
+rb_bridge_image() { printf '%s\n' "${ROSTERBRIDGE_TEST_BRIDGE_IMAGE:-localhost/rosterbridge:test}"; }
+rb_simulator_image() { printf 'localhost/rosterbridge-sim:test\n'; }
 rb_nats_image() { printf 'localhost/rosterbridge-test-nats:%s\n' "$(rb_upstream_version nats-server || echo latest)"; }
 
 # rb_apt_ensure PACKAGE... : installs the Debian packages that are not installed yet.

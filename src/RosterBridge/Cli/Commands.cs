@@ -2,18 +2,19 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Reflection;
-using RosterBridge.Simulate;
 using RosterBridge.Hosting;
 
 namespace RosterBridge.Cli;
 
 /// <summary>
-/// The command line: <c>run</c>, <c>show</c>, <c>ready</c>, <c>check</c>, <c>watch</c>, <c>simulate</c>, <c>version</c>. Help for each
-/// (with examples) exits 0; anything the parser does not know is refused with exit code 2.
+/// The command line: <c>run</c>, <c>show</c>, <c>ready</c>, <c>check</c>, <c>watch</c>, <c>version</c>. Help for each
+/// (with examples) exits 0; anything the parser does not know is refused with exit code 2. The daemon
+/// emulator is a program of its own (tools/RosterBridge.Simulator, <c>rosterbridge-sim</c>): nothing here
+/// listens on or deletes the daemon's socket.
 /// </summary>
 internal static class Commands
 {
-    /// <summary>How long <c>show</c>, <c>ready</c>, <c>check</c>, <c>watch</c> and <c>simulate</c> get to end after SIGTERM or SIGINT before the parser ends them.</summary>
+    /// <summary>How long <c>show</c>, <c>ready</c>, <c>check</c> and <c>watch</c> get to end after SIGTERM or SIGINT before the parser ends them.</summary>
     private static readonly TimeSpan EndAfterSignal = TimeSpan.FromSeconds(10);
 
     public static string Version =>
@@ -28,16 +29,13 @@ internal static class Commands
         root.Add(ReadyCommand.Create());
         root.Add(CheckCommand.Create());
         root.Add(WatchCommand.Create());
-        var simulate = SimulateCommand.Create();
-        HelpSections.Set(simulate, HelpSections.Examples(SimulateCommand.Examples));
-        root.Add(simulate);
         var version = new Command("version", "Print the version.");
         version.SetAction(result => PrintVersion(result.InvocationConfiguration.Output));
         HelpSections.Set(version, HelpSections.Examples("rosterbridge version", "rosterbridge --version"));
         root.Add(version);
         root.SetAction(result =>
         {
-            result.InvocationConfiguration.Error.WriteLine("rosterbridge: say which command to run: run, show, ready, check, watch, simulate or version.");
+            result.InvocationConfiguration.Error.WriteLine("rosterbridge: say which command to run: run, show, ready, check, watch or version.");
             result.InvocationConfiguration.Error.WriteLine("See 'rosterbridge --help'.");
             return ExitCodes.BadConfig;
         });
@@ -49,7 +47,6 @@ internal static class Commands
                 "rosterbridge check",
                 "rosterbridge show --node pve1",
                 "rosterbridge watch --mqtt mqtt://localhost:1883",
-                "rosterbridge simulate --listen tcp://127.0.0.1:7000 --rate 5",
                 "rosterbridge run --help"));
         return WithOurHelpAndVersion(root);
     }

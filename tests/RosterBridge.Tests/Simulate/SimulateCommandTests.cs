@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using RosterBridge.Cli;
 using RosterBridge.Daemon;
 using RosterBridge.Frames;
 using RosterBridge.Simulate;
@@ -37,8 +36,8 @@ public sealed class SimulateCommandTests : IDisposable
         var code = await Simulate(args, output, error, CancellationToken.None);
 
         Assert.Equal(2, code);
-        Assert.StartsWith("rosterbridge simulate: ", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("See 'rosterbridge simulate --help'.", error.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("rosterbridge-sim: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("See 'rosterbridge-sim --help'.", error.ToString(), StringComparison.Ordinal);
         Assert.Empty(output.ToString());
     }
 
@@ -188,9 +187,9 @@ public sealed class SimulateCommandTests : IDisposable
             SimulateCommand.Describe(15, new SimChange(SimChangeKind.Update, 5, 104, VmState.Paused, "本番データベースサーバー-01")));
     }
 
-    /// <summary><c>rosterbridge simulate ARGS</c>, as the command line runs it.</summary>
+    /// <summary><c>rosterbridge-sim ARGS</c>, as its Program runs it.</summary>
     private static Task<int> Simulate(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
-        Commands.InvokeAsync(Commands.Create(), ["simulate", .. args], output, error, cancellationToken);
+        SimulateCommand.InvokeAsync(args, output, error, cancellationToken);
 
     private static bool TryConnect(DaemonEndpoint endpoint, out RawSubscriber? client)
     {

@@ -1,35 +1,83 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using RosterBridge.Cli;
 using RosterBridge.Frames;
 
 namespace RosterBridge.Simulate;
 
-/// <summary><c>rosterbridge simulate</c>: runs a vmsig daemon emulator that generates roster events.</summary>
+/// <summary><c>rosterbridge-sim</c>: runs a vmsig daemon emulator that generates roster events.</summary>
 internal static class SimulateCommand
 {
+    public const string Name = "rosterbridge-sim";
     public const int ExitOk = 0;
     public const int ExitFailure = 1;
+    public const int ExitBadArguments = 2;
 
     private const int BurstFlushEvery = 4096;
+
+    /// <summary>How long the simulator gets to end after SIGTERM or SIGINT before the parser ends it.</summary>
+    private static readonly TimeSpan EndAfterSignal = TimeSpan.FromSeconds(10);
 
     /// <summary>Command lines for the help.</summary>
     public static readonly string[] Examples =
     [
-        "rosterbridge simulate --listen unix:///tmp/vmsig.sock --vms 20 --rate 5",
-        "rosterbridge simulate --listen tcp://127.0.0.1:0 --seed 7 --burst 1000000 --quiet",
-        "rosterbridge simulate --listen tcp://127.0.0.1:7000 --refuse-roster",
+        "rosterbridge-sim --listen unix:///tmp/vmsig.sock --vms 20 --rate 5",
+        "rosterbridge-sim --listen tcp://127.0.0.1:0 --seed 7 --burst 1000000 --quiet",
+        "rosterbridge-sim --listen tcp://127.0.0.1:7000 --refuse-roster",
     ];
 
-    /// <summary>The <c>simulate</c> command: runs until SIGTERM or SIGINT, then exit code 0.</summary>
-    public static Command Create()
+    /// <summary>The command line of <c>rosterbridge-sim</c>: runs until SIGTERM or SIGINT, then exit code 0.</summary>
+    public static RootCommand Create()
     {
         var options = new SimulateOptions();
-        var command = new Command("simulate", "Serve a simulated vmsig daemon that generates roster events: for demos, tests and benchmarks.");
+        var command = new RootCommand("rosterbridge-sim: serve a simulated vmsig daemon that generates roster events, for demos, tests and benchmarks. Not part of the bridge's binary or image.");
+        command.HelpName = Name;
         options.AddTo(command);
         command.SetAction((result, stop) => ServeAsync(options.Read(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
+        HelpSections.Set(command, HelpSections.Examples(Examples));
+        foreach (var option in command.Options)
+        {
+            if (option is HelpOption { Action: HelpAction help })
+            {
+                option.Action = HelpSections.After(help);
+            }
+        }
+
         return command;
+    }
+
+    /// <summary>
+    /// Parses <paramref name="args"/> and serves; a command line the parser refuses is written to
+    /// <paramref name="error"/> with a pointer to help, and exits 2.
+    /// </summary>
+    public static async Task<int> InvokeAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var result = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (result.Action is ParseErrorAction)
+        {
+            foreach (var problem in result.Errors)
+            {
+                await error.WriteLineAsync($"{Name}: {problem.Message}");
+            }
+
+            await error.WriteLineAsync($"See '{Name} --help'.");
+            return ExitBadArguments;
+        }
+
+        return await result.InvokeAsync(
+            new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = EndAfterSignal,
+            },
+            cancellationToken);
     }
 
     /// <summary>Parses the command line; on false, <paramref name="problem"/> says what is wrong.</summary>
@@ -37,9 +85,9 @@ internal static class SimulateCommand
     {
         ArgumentNullException.ThrowIfNull(args);
         var options = new SimulateOptions();
-        var command = new Command("simulate");
+        var command = new RootCommand();
         options.AddTo(command);
-        var result = new RootCommand { command }.Parse(["simulate", .. args]);
+        var result = command.Parse(args);
         if (result.Errors.Count > 0)
         {
             (opts, problem) = (new SimulatorOpts(), result.Errors[0].Message);
@@ -102,7 +150,7 @@ internal static class SimulateCommand
         }
         catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
         {
-            await error.WriteLineAsync($"rosterbridge simulate: cannot listen on {opts.Listen}: {ex.Message}");
+            await error.WriteLineAsync($"{Name}: cannot listen on {opts.Listen}: {ex.Message}");
             return ExitFailure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -7,7 +7,7 @@ using RosterBridge.Frames;
 
 namespace RosterBridge.Simulate;
 
-/// <summary>The options of <c>simulate</c>, each checked as it is parsed, and the <see cref="SimulatorOpts"/> they make.</summary>
+/// <summary>The options of <c>rosterbridge-sim</c>, each checked as it is parsed, and the <see cref="SimulatorOpts"/> they make.</summary>
 internal sealed class SimulateOptions
 {
     private readonly Option<DaemonEndpoint> _listen = new("--listen")
