@@ -63,7 +63,7 @@ internal static class ShowCommand
                 var entries = await NatsRosterReader.ReadLastAsync(nats, opts.Node, stop);
                 var deleted = entries.Count(entry => entry.IsDelete);
                 await output.WriteLineAsync(
-                    $"NATS {nats.Url.ToString("nats")} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
+                    $"NATS {nats.Url.ToString("nats")} {NatsRosterReader.Where(nats, opts.Node)}: {entries.Count - deleted} entries and {deleted} deletes");
                 // Shorter first, then by text: endpoints 0..63 under one prefix come out in numeric order.
                 foreach (var entry in entries.OrderBy(entry => entry.Subject.Length).ThenBy(entry => entry.Subject, StringComparer.Ordinal))
                 {
