@@ -57,7 +57,7 @@ public static class NodeKvClient
 
     private static async Task<string> InstalledAsync()
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "kv-client");
+        var folder = Path.Combine(AppContext.BaseDirectory, "KvClient");
         await Installing.WaitAsync();
         try
         {
