@@ -16,8 +16,13 @@ const entry = (e) =>
   };
 try {
   const kv = await nc.jetstream().views.kv(bucket, { bindOnly: true });
-  const keys = {};
+  const listed = [];
   for await (const key of await kv.keys(`${node}.>`)) {
+    listed.push(key); // first the whole list: a get while the listing runs would cut it short
+  }
+
+  const keys = {};
+  for (const key of listed) {
     keys[key] = entry(await kv.get(key));
   }
 

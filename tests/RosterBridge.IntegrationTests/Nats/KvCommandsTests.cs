@@ -60,6 +60,7 @@ public sealed class KvCommandsTests(NatsContainer nats, ITestOutputHelper output
         harness.Daemon.Attach(2, 402, "gone", state: 3);
         await harness.StartDaemonAsync();
         harness.StartBridge(opts => opts with { Nats = opts.Nats! with { Mode = NatsMode.Kv, Bucket = bucket, Format = Payload.PayloadFormat.Json } });
+        await Retry.Until(async () => (await KvLateSubscriber.ReadAsync(nats.Url, bucket, node)) is { Entries.Count: 2 }, Converge);
         harness.Daemon.Detach(2);
         await Retry.Until(async () => (await KvLateSubscriber.ReadAsync(nats.Url, bucket, node)) is { Entries.Count: 1, Deleted.Count: 1 }, Converge);
 

@@ -29,15 +29,18 @@ public static class NodeKvClient
             var entries = new Dictionary<int, JsonElement>();
             foreach (var (key, entry) in Keys)
             {
-                entries[Endpoint(node, key)] = JsonDocument.Parse(entry.Value ?? "null").RootElement.Clone();
+                // A key under the node that is no endpoint (pve1.3.x) counts as endpoint -1: never expected.
+                entries[Endpoint(node, key) ?? -1] = JsonDocument.Parse(entry.Value ?? "null").RootElement.Clone();
             }
 
-            var deleted = Watched.Values.Where(entry => entry.Operation == "DEL").Select(entry => Endpoint(node, entry.Key)).ToHashSet();
+            var deleted = Watched.Values.Where(entry => entry.Operation == "DEL").Select(entry => Endpoint(node, entry.Key))
+                .OfType<int>().ToHashSet();
             return new RosterView(entries, deleted);
         }
 
-        private static int Endpoint(string node, string key) =>
-            int.Parse(key[(node.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        private static int? Endpoint(string node, string key) =>
+            int.TryParse(key[(node.Length + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var endpoint)
+                ? endpoint : null;
     }
 
     /// <summary>Reads <paramref name="node"/>'s keys of <paramref name="bucket"/>, and <c>kv.get()</c>s <paramref name="keys"/>.</summary>
