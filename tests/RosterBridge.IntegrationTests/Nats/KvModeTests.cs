@@ -2,8 +2,10 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using RosterBridge.Config;
+using RosterBridge.Hosting;
 using RosterBridge.IntegrationTests.Brokers;
 using RosterBridge.IntegrationTests.Support;
+using RosterBridge.Nats;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -96,6 +98,42 @@ public sealed class KvModeTests(NatsContainer nats, ITestOutputHelper output) : 
             Converge);
         Assert.Equal("PUT", read!.Gets["other-node.4"]!.Operation);
         Assert.Equal("{\"other\":true}", read.Gets["other-node.4"]!.Value);
+    }
+
+    [Fact]
+    public async Task A_key_holds_exactly_the_bytes_the_stream_mode_entry_of_the_same_endpoint_holds()
+    {
+        var bucket = Bucket();
+        await using var harness = new BridgeHarness(mosquitto: null, nats, output, "kv");
+        harness.Daemon.Attach(1, 601, "same-bytes", state: 3);
+        harness.Daemon.Attach(7, 607, "naïve-ünïcode", state: 8);
+        await harness.StartDaemonAsync();
+        // Both bridges in the default format, MessagePack: one in KV mode, one in stream mode.
+        var kvOpts = new NatsSinkOpts { Url = new BrokerUrl(nats.Host, nats.Port), Mode = NatsMode.Kv, Bucket = bucket, PublishTimeout = TimeSpan.FromSeconds(5) };
+        var streamOpts = kvOpts with { Mode = NatsMode.Stream };
+        harness.StartBridge(opts => opts with { Nats = kvOpts });
+        using var logging = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
+        var streamBridge = new Bridge(
+            new BridgeOpts { Node = harness.Node, Daemon = harness.Daemon.Endpoint, Mqtt = null, Nats = streamOpts, Health = new HealthOpts { Port = 0 } },
+            logging);
+        using var stop = new CancellationTokenSource();
+        var running = streamBridge.RunAsync(stop.Token);
+
+        IReadOnlyList<NatsRosterReader.Entry> keys = [];
+        IReadOnlyList<NatsRosterReader.Entry> subjects = [];
+        await Retry.Until(async () => (keys = await NatsRosterReader.ReadLastAsync(kvOpts, harness.Node, CancellationToken.None)).Count == 2, Converge);
+        await Retry.Until(async () => (subjects = await NatsRosterReader.ReadLastAsync(streamOpts, harness.Node, CancellationToken.None)).Count == 2, Converge);
+
+        foreach (var endpoint in new[] { 1, 7 })
+        {
+            var key = Assert.Single(keys, entry => entry.Subject == $"{harness.Node}.{endpoint}");
+            var subject = Assert.Single(subjects, entry => entry.Subject == $"vmsig.{harness.Node}.roster.{endpoint}");
+            Assert.NotEmpty(key.Body);
+            Assert.Equal(subject.Body, key.Body);
+        }
+
+        await stop.CancelAsync();
+        await running;
     }
 
     /// <summary>Both independent readers see exactly the daemon's roster: values, and a delete (or nothing) for every other endpoint.</summary>
