@@ -1,8 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 using RosterBridge.Config;
 using RosterBridge.Outbox;
 

@@ -6,6 +6,8 @@ using RosterBridge.Hosting;
 using RosterBridge.IntegrationTests.Brokers;
 using RosterBridge.IntegrationTests.Support;
 using RosterBridge.Nats;
+using RosterBridge.Outbox;
+using RosterBridge.Roster;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -100,40 +102,32 @@ public sealed class KvModeTests(NatsContainer nats, ITestOutputHelper output) : 
         Assert.Equal("{\"other\":true}", read.Gets["other-node.4"]!.Value);
     }
 
-    [Fact]
-    public async Task A_key_holds_exactly_the_bytes_the_stream_mode_entry_of_the_same_endpoint_holds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_key_holds_exactly_the_bytes_the_stream_mode_entry_of_the_same_state_holds(bool json)
     {
-        var bucket = Bucket();
-        await using var harness = new BridgeHarness(mosquitto: null, nats, output, "kv");
-        harness.Daemon.Attach(1, 601, "same-bytes", state: 3);
-        harness.Daemon.Attach(7, 607, "naïve-ünïcode", state: 8);
-        await harness.StartDaemonAsync();
-        // Both bridges in the default format, MessagePack: one in KV mode, one in stream mode.
-        var kvOpts = new NatsSinkOpts { Url = new BrokerUrl(nats.Host, nats.Port), Mode = NatsMode.Kv, Bucket = bucket, PublishTimeout = TimeSpan.FromSeconds(5) };
+        var format = json ? Payload.PayloadFormat.Json : Payload.PayloadFormat.MessagePack;
+        // The same state published by a KV session and a stream session of the same node.
+        var node = $"bytes-{Guid.NewGuid():N}"[..14];
+        var kvOpts = new NatsSinkOpts { Url = new BrokerUrl(nats.Host, nats.Port), Mode = NatsMode.Kv, Bucket = Bucket(), Format = format, PublishTimeout = TimeSpan.FromSeconds(10) };
         var streamOpts = kvOpts with { Mode = NatsMode.Stream };
-        harness.StartBridge(opts => opts with { Nats = kvOpts });
-        using var logging = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
-        var streamBridge = new Bridge(
-            new BridgeOpts { Node = harness.Node, Daemon = harness.Daemon.Endpoint, Mqtt = null, Nats = streamOpts, Health = new HealthOpts { Port = 0 } },
-            logging);
-        using var stop = new CancellationTokenSource();
-        var running = streamBridge.RunAsync(stop.Token);
-
-        IReadOnlyList<NatsRosterReader.Entry> keys = [];
-        IReadOnlyList<NatsRosterReader.Entry> subjects = [];
-        await Retry.Until(async () => (keys = await NatsRosterReader.ReadLastAsync(kvOpts, harness.Node, CancellationToken.None)).Count == 2, Converge);
-        await Retry.Until(async () => (subjects = await NatsRosterReader.ReadLastAsync(streamOpts, harness.Node, CancellationToken.None)).Count == 2, Converge);
-
-        foreach (var endpoint in new[] { 1, 7 })
+        var datum = new RosterDatum { Vmid = 607, State = 8, Action = (uint)RosterAction.Attach };
+        datum.SetName("naïve-ünïcode");
+        var job = new PublishJob(7, new SlotState(datum, RosterAction.Attach, 42, 1_764_000_000_123_456_789), 1, BrokerStateUnknown: true, 1);
+        foreach (var opts in new[] { kvOpts, streamOpts })
         {
-            var key = Assert.Single(keys, entry => entry.Subject == $"{harness.Node}.{endpoint}");
-            var subject = Assert.Single(subjects, entry => entry.Subject == $"vmsig.{harness.Node}.roster.{endpoint}");
-            Assert.NotEmpty(key.Body);
-            Assert.Equal(subject.Body, key.Body);
+            await using var session = await new NatsSink(opts, node, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ConnectAsync(CancellationToken.None);
+            await session.ReadBackAsync(CancellationToken.None);
+            Assert.True(await session.PublishAsync(job, CancellationToken.None));
         }
 
-        await stop.CancelAsync();
-        await running;
+        var key = Assert.Single(await NatsRosterReader.ReadLastAsync(kvOpts, node, CancellationToken.None));
+        var subject = Assert.Single(await NatsRosterReader.ReadLastAsync(streamOpts, node, CancellationToken.None));
+        Assert.Equal($"{node}.7", key.Subject);
+        Assert.Equal($"vmsig.{node}.roster.7", subject.Subject);
+        Assert.NotEmpty(key.Body);
+        Assert.Equal(subject.Body, key.Body);
     }
 
     /// <summary>Both independent readers see exactly the daemon's roster: values, and a delete (or nothing) for every other endpoint.</summary>
