@@ -14,13 +14,13 @@ internal static class ShowCommand
 
     public static Command Create()
     {
-        var command = new Command("show", "Print what a subscriber connecting now gets from each broker (the retained MQTT topics, the NATS stream's last messages), with the same configuration as run.");
+        var command = new Command("show", "Print what a subscriber connecting now gets from each broker (the retained MQTT topics, the NATS stream's last messages, or in KV mode the bucket's keys), with the same configuration as run.");
         var config = new ConfigOptions(command);
         command.SetAction((result, stop) => RunAsync(config.Values(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
         HelpSections.Set(
             command,
             HelpSections.KeysText,
-            HelpSections.Examples("rosterbridge show --node pve1", "rosterbridge show --node pve1 --mqtt mqtt://broker:1883 --nats off"));
+            HelpSections.Examples("rosterbridge show --node pve1", "rosterbridge show --node pve1 --mqtt mqtt://broker:1883 --nats off", "rosterbridge show --node pve1 --Nats:Mode=kv"));
         return command;
     }
 

@@ -36,6 +36,7 @@ internal static class WatchCommand
             HelpSections.Examples(
                 "rosterbridge watch --mqtt mqtt://localhost:1883",
                 "rosterbridge watch --nats nats://localhost:4222 --node pve1",
+                "rosterbridge watch --nats nats://localhost:4222 --Nats:Mode=kv",
                 "rosterbridge watch --mqtt mqtt://broker:1883 --plain | grep crashed"));
         return command;
     }
