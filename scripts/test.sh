@@ -7,8 +7,8 @@
 #
 # On a machine without a Docker engine (this project's dev and CI machines: Debian, root) it
 #   1. installs what is missing: podman runc mosquitto nats-server curl (apt-get), prometheus
-#      (promtool and the server, for the metrics tests), docker-compose, and
-#      python3-jinja2 wherever no python3 has Jinja2,
+#      (promtool and the server, for the metrics tests), docker-compose,
+#      python3-jinja2 wherever no python3 has Jinja2, and nodejs npm where there is no node or npm,
 #   2. sources scripts/podman-service.sh: local broker images, a Podman API service on
 #      .run/podman.sock, and the environment Testcontainers needs,
 # and with a reachable Docker engine (or DOCKER_HOST set) it uses that and the official images.
@@ -62,6 +62,11 @@ if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
 fi
 # docker-compose.yml is checked with the distribution's docker-compose (`docker-compose config`).
 rb_apt_ensure docker-compose
+# The KV mode tests read the bucket with nats.js as well (their fixture runs npm ci from the lock file
+# in tests/RosterBridge.IntegrationTests/KvClient).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    rb_apt_ensure nodejs npm
+fi
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
     rb_apt_ensure python3-jinja2

@@ -162,18 +162,19 @@ internal static class CheckCommand
         }
 
         var connected = $"connected (nats-server {result.ServerVersion}{(nats.Username is null ? string.Empty : $", as {nats.Username}")})";
+        var entries = nats.Mode == NatsMode.Kv ? "keys" : "subjects";
         if (!result.StreamExists)
         {
-            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; stream {nats.Stream} does not exist yet: the bridge creates it");
+            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; {result.Storage} does not exist yet: the bridge creates it");
         }
         else if (result.Problems.Count == 0)
         {
-            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; stream {nats.Stream} fit for the roster, {result.Entries} subjects of node {node}");
+            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; {result.Storage} fit for the roster, {result.Entries} {entries} of node {node}");
         }
         else
         {
             report.Add(subject, CheckReport.Outcome.Misconfigured,
-                $"{connected}; stream {nats.Stream} can lose or refuse roster entries: {string.Join("; ", result.Problems)}; the bridge refuses to run with it");
+                $"{connected}; {result.Storage} can lose or refuse roster entries: {string.Join("; ", result.Problems)}; the bridge refuses to run with it");
         }
     }
 

@@ -14,13 +14,13 @@ internal static class ShowCommand
 
     public static Command Create()
     {
-        var command = new Command("show", "Print what a subscriber connecting now gets from each broker (the retained MQTT topics, the NATS stream's last messages), with the same configuration as run.");
+        var command = new Command("show", "Print what a subscriber connecting now gets from each broker (the retained MQTT topics, the NATS stream's last messages, or in KV mode the bucket's keys), with the same configuration as run.");
         var config = new ConfigOptions(command);
         command.SetAction((result, stop) => RunAsync(config.Values(result), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
         HelpSections.Set(
             command,
             HelpSections.KeysText,
-            HelpSections.Examples("rosterbridge show --node pve1", "rosterbridge show --node pve1 --mqtt mqtt://broker:1883 --nats off"));
+            HelpSections.Examples("rosterbridge show --node pve1", "rosterbridge show --node pve1 --mqtt mqtt://broker:1883 --nats off", "rosterbridge show --node pve1 --Nats:Mode=kv"));
         return command;
     }
 
@@ -63,7 +63,7 @@ internal static class ShowCommand
                 var entries = await NatsRosterReader.ReadLastAsync(nats, opts.Node, stop);
                 var deleted = entries.Count(entry => entry.IsDelete);
                 await output.WriteLineAsync(
-                    $"NATS {nats.Url.ToString("nats")} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
+                    $"NATS {nats.Url.ToString("nats")} {NatsRosterReader.Where(nats, opts.Node)}: {entries.Count - deleted} entries and {deleted} deletes");
                 // Shorter first, then by text: endpoints 0..63 under one prefix come out in numeric order.
                 foreach (var entry in entries.OrderBy(entry => entry.Subject.Length).ThenBy(entry => entry.Subject, StringComparer.Ordinal))
                 {

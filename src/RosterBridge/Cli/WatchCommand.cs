@@ -36,6 +36,7 @@ internal static class WatchCommand
             HelpSections.Examples(
                 "rosterbridge watch --mqtt mqtt://localhost:1883",
                 "rosterbridge watch --nats nats://localhost:4222 --node pve1",
+                "rosterbridge watch --nats nats://localhost:4222 --Nats:Mode=kv",
                 "rosterbridge watch --mqtt mqtt://broker:1883 --plain | grep crashed"));
         return command;
     }
@@ -73,7 +74,7 @@ internal static class WatchCommand
         }
         else if (natsNamed && opts.Nats is { } nats)
         {
-            source = $"nats://{nats.Url.Host}:{nats.Url.Port} stream {nats.Stream} {NatsSubjects.RosterFilter(nats.SubjectPrefix, node ?? "*")}";
+            source = $"nats://{nats.Url.Host}:{nats.Url.Port} {NatsRosterReader.Where(nats, node ?? "*")}";
             separator = '.';
             messages = FromNats(nats, node ?? "*", stop);
         }

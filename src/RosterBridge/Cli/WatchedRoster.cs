@@ -19,19 +19,20 @@ internal sealed class WatchedRoster
     public IReadOnlyCollection<Row> Rows => _rows.Values;
 
     /// <summary>
-    /// Applies one message on <paramref name="key"/> (<c>vmsig/pve1/roster/3</c>, <c>vmsig.pve1.roster.3</c>)
+    /// Applies one message on <paramref name="key"/> (<c>vmsig/pve1/roster/3</c>, <c>vmsig.pve1.roster.3</c>, the KV key <c>pve1.3</c>)
     /// and returns the line that says what changed, or null when nothing did (a republish of the same state,
     /// a topic that is no endpoint).
     /// </summary>
     public string? Apply(string key, char separator, ReadOnlySpan<byte> payload, bool deleted = false)
     {
+        // A topic or subject has the node two levels before the endpoint; a KV key (pve1.3) right before it.
         var parts = key.Split(separator);
-        if (parts.Length < 3 || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var endpoint))
+        if (parts.Length < 2 || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var endpoint))
         {
             return null;
         }
 
-        var slot = (parts[^3], endpoint);
+        var slot = (parts.Length == 2 ? parts[0] : parts[^3], endpoint);
         if (deleted || payload.IsEmpty)
         {
             return _rows.Remove(slot) ? $"{slot.Item1}/{endpoint} vacant" : null;

@@ -13,6 +13,13 @@ internal sealed class NatsSettings : SettingsSection
     [NameValue]
     public string? Stream { get; set; }
 
+    /// <summary><c>stream</c> (the default) or <c>kv</c>: the roster as the keys of <see cref="Bucket"/>.</summary>
+    [OneOf("stream", "kv")]
+    public string? Mode { get; set; }
+
+    [NameValue]
+    public string? Bucket { get; set; }
+
     [OneOf("msgpack", "messagepack", "json")]
     public string? Format { get; set; }
 
@@ -68,6 +75,8 @@ internal sealed class NatsSettings : SettingsSection
             Url = BrokerUrl.TryParse(url, "nats", out var parsed) ? parsed : throw new InvalidOperationException("Nats:Url was not validated"),
             SubjectPrefix = BridgeSettings.Trimmed(SubjectPrefix) ?? "vmsig",
             Stream = BridgeSettings.Trimmed(Stream) ?? "VMSIG_ROSTER",
+            Mode = string.Equals(BridgeSettings.Trimmed(Mode), "kv", StringComparison.OrdinalIgnoreCase) ? NatsMode.Kv : NatsMode.Stream,
+            Bucket = BridgeSettings.Trimmed(Bucket) ?? "vmsig_roster",
             Format = PayloadFormats.Parse(Format, PayloadFormat.MessagePack),
             Username = BridgeSettings.Trimmed(Username),
             Password = Secret.From(BridgeSettings.Trimmed(Password), BridgeSettings.Trimmed(PasswordFile)),

@@ -11,6 +11,12 @@ internal sealed record NatsSinkOpts
 
     public string Stream { get; init; } = "VMSIG_ROSTER";
 
+    /// <summary>Stream mode writes into <see cref="Stream"/>; KV mode writes the keys <c>{node}.{endpoint}</c> of <see cref="Bucket"/>.</summary>
+    public NatsMode Mode { get; init; } = NatsMode.Stream;
+
+    /// <summary>The KV bucket of KV mode (its stream is <c>KV_{Bucket}</c>).</summary>
+    public string Bucket { get; init; } = "vmsig_roster";
+
     public PayloadFormat Format { get; init; } = PayloadFormat.MessagePack;
 
     public string? Username { get; init; }

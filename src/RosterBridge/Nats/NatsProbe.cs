@@ -4,12 +4,14 @@ using RosterBridge.Config;
 
 namespace RosterBridge.Nats;
 
-/// <summary>One NATS connect with the bridge's settings and credentials, and a look at its stream, for <c>rosterbridge check</c>; changes nothing.</summary>
+/// <summary>One NATS connect with the bridge's settings and credentials, and a look at its stream or KV bucket, for <c>rosterbridge check</c>; changes nothing.</summary>
 internal static class NatsProbe
 {
-    /// <param name="StreamExists">False: the bridge creates the stream at its first connect.</param>
-    /// <param name="Problems">What in an existing stream could lose or refuse roster entries (the bridge refuses to run with any).</param>
-    public sealed record Result(string ServerVersion, bool StreamExists, IReadOnlyList<string> Problems, long Entries);
+    /// <param name="Storage">What holds the roster: <c>stream VMSIG_ROSTER</c>, <c>KV bucket vmsig_roster</c>.</param>
+    /// <param name="StreamExists">False: the bridge creates the stream (or bucket) at its first connect.</param>
+    /// <param name="Problems">What in an existing stream or bucket could lose or refuse roster entries (the bridge refuses to run with any).</param>
+    /// <param name="Entries">The node's subjects (keys) that hold an entry, deletes included.</param>
+    public sealed record Result(string ServerVersion, string Storage, bool StreamExists, IReadOnlyList<string> Problems, long Entries);
 
     public static async Task<Result> CheckOnceAsync(NatsSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -33,19 +35,24 @@ internal static class NatsProbe
             }
 
             var js = new NatsJSContext(connection);
-            var filter = NatsSubjects.RosterFilter(opts.SubjectPrefix, node);
+            var kv = opts.Mode == NatsMode.Kv;
+            var storage = kv ? $"KV bucket {opts.Bucket}" : $"stream {opts.Stream}";
+            var streamName = kv ? NatsKeys.Stream(opts.Bucket) : opts.Stream;
+            var filter = kv ? NatsKeys.Subject(opts.Bucket, NatsKeys.NodeFilter(node)) : NatsSubjects.RosterFilter(opts.SubjectPrefix, node);
             INatsJSStream stream;
             try
             {
-                stream = await NatsRosterReader.GetStreamAsync(js, opts.Stream, filter, limit.Token);
+                stream = await NatsRosterReader.GetStreamAsync(js, streamName, filter, limit.Token);
             }
             catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
             {
-                return new Result(connection.ServerInfo?.Version ?? "?", StreamExists: false, [], 0);
+                return new Result(connection.ServerInfo?.Version ?? "?", storage, StreamExists: false, [], 0);
             }
 
-            return new Result(connection.ServerInfo?.Version ?? "?", StreamExists: true,
-                StreamRequirements.Problems(stream.Info.Config, filter), stream.Info.State.Subjects?.Count ?? 0);
+            var problems = kv
+                ? BucketRequirements.Problems(stream.Info.Config, NatsKeys.EndpointSubjects(opts.Bucket, node))
+                : StreamRequirements.Problems(stream.Info.Config, filter);
+            return new Result(connection.ServerInfo?.Version ?? "?", storage, StreamExists: true, problems, stream.Info.State.Subjects?.Count ?? 0);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

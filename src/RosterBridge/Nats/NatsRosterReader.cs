@@ -7,17 +7,29 @@ using RosterBridge.Config;
 
 namespace RosterBridge.Nats;
 
-/// <summary>Reads what a late subscriber gets: the stream's last message on each subject under a filter, and what follows them.</summary>
+/// <summary>
+/// Reads what a late subscriber gets: the stream's last message on each subject under a filter, and what
+/// follows them; in KV mode the bucket's keys (<see cref="NatsKvReader"/>).
+/// </summary>
 internal static class NatsRosterReader
 {
-    /// <summary>One subject's last message: its body, whether it is a delete marker, and its stream sequence.</summary>
+    /// <summary>One subject's last message: its body, whether it is a delete marker, and its stream sequence (a KV revision).</summary>
+    /// <param name="Subject">The subject; in KV mode, what <see cref="ReadLastAsync(NatsSinkOpts, string, CancellationToken)"/> and <see cref="WatchAsync"/> return holds the key.</param>
     public sealed record Entry(string Subject, byte[] Body, bool IsDelete, string Headers, ulong Sequence);
 
-    /// <summary>The last message of every roster subject of <paramref name="node"/> that has one.</summary>
+    /// <summary>Where the roster of <paramref name="node"/> is, in words: <c>stream VMSIG_ROSTER vmsig.pve1.roster.*</c>, <c>KV bucket vmsig_roster keys pve1.&gt;</c>.</summary>
+    public static string Where(NatsSinkOpts opts, string node) => opts.Mode == NatsMode.Kv
+        ? $"KV bucket {opts.Bucket} keys {NatsKeys.NodeFilter(node)}"
+        : $"stream {opts.Stream} {NatsSubjects.RosterFilter(opts.SubjectPrefix, node)}";
+
+    /// <summary>The last message of every roster subject (or KV key) of <paramref name="node"/> that has one.</summary>
     public static async Task<IReadOnlyList<Entry>> ReadLastAsync(NatsSinkOpts opts, string node, CancellationToken cancellationToken)
     {
         await using var connection = await NatsReaderConnection.OpenAsync(opts, "rosterbridge-reader");
-        return await ReadLastAsync(new NatsJSContext(connection.Connection), opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
+        var js = new NatsJSContext(connection.Connection);
+        return opts.Mode == NatsMode.Kv
+            ? await NatsKvReader.ReadLastAsync(js, opts.Bucket, node, cancellationToken)
+            : await ReadLastAsync(js, opts.Stream, NatsSubjects.RosterFilter(opts.SubjectPrefix, node), cancellationToken);
     }
 
     /// <summary>
@@ -30,6 +42,16 @@ internal static class NatsRosterReader
     {
         await using var connection = await NatsReaderConnection.OpenAsync(opts, "rosterbridge-watch");
         var js = new NatsJSContext(connection.Connection);
+        if (opts.Mode == NatsMode.Kv)
+        {
+            await foreach (var entry in NatsKvReader.WatchAsync(js, opts.Bucket, node, cancellationToken))
+            {
+                yield return entry;
+            }
+
+            yield break;
+        }
+
         // An ephemeral consumer with one filter subject (an ordered consumer sends filter_subjects,
         // which servers before 2.10 ignore); the server removes it a while after the watcher is gone.
         var consumer = await js.CreateOrUpdateConsumerAsync(opts.Stream, new ConsumerConfig($"rosterbridge-watch-{Guid.NewGuid():N}")

@@ -1,19 +1,17 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 using RosterBridge.Config;
 using RosterBridge.Outbox;
 
 namespace RosterBridge.Nats;
 
 /// <summary>
-/// Publishes each endpoint on its own subject into a JetStream stream that keeps the last message
-/// per subject; a vacant endpoint is an empty message with <c>KV-Operation: DEL</c>, as a KV bucket
-/// writes a delete. Each connect is a new NATS connection in a new <see cref="NatsSession"/>: the
-/// server may have lost the stream meanwhile, and nothing buffered in an old connection may reach
-/// a new one. Availability is on a core subject, <c>{prefix}.{node}.bridge.status</c>.
+/// Publishes each endpoint into JetStream: on its own subject of a stream that keeps the last message
+/// per subject (<see cref="NatsStreamSession"/>), or as a key of a KV bucket (<see cref="NatsKvSession"/>,
+/// <c>Nats:Mode kv</c>). Each connect is a new NATS connection in a new session, which creates or checks
+/// the stream or bucket: the server may have lost it meanwhile, and nothing buffered in an old connection
+/// may reach a new one. Availability is on a core subject, <c>{prefix}.{node}.bridge.status</c>, in both modes.
 /// </summary>
 internal sealed class NatsSink : RosterSink
 {
@@ -33,8 +31,8 @@ internal sealed class NatsSink : RosterSink
         _log = log;
         _subjects = new NatsNodeSubjects(opts.SubjectPrefix, node);
 
-        // Message ids must never repeat across bridge runs, or the stream's duplicate window would
-        // drop a real change as a replay of an old one.
+        // Stream mode's message ids must never repeat across bridge runs, or the stream's duplicate
+        // window would drop a real change as a replay of an old one.
         Instance = $"{node}-{Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64()))}";
     }
 
@@ -50,7 +48,9 @@ internal sealed class NatsSink : RosterSink
         // Kept for the life of the connection: the client checks certificates again when it reconnects.
         var trust = NatsConnect.Trust(_opts, _time);
         var connection = new NatsConnection(NatsConnect.Options(_opts, $"rosterbridge-{_subjects.Node}", trust));
-        var session = new NatsSession(connection, _opts, _subjects, $"{Instance}-{Interlocked.Increment(ref _sessions)}", _log, trust);
+        NatsSession session = _opts.Mode == NatsMode.Kv
+            ? new NatsKvSession(connection, _opts, _subjects, _log, trust)
+            : new NatsStreamSession(connection, _opts, _subjects, $"{Instance}-{Interlocked.Increment(ref _sessions)}", _log, trust);
         try
         {
             try
@@ -63,7 +63,7 @@ internal sealed class NatsSink : RosterSink
                 throw NatsConnect.Explain(ex, _opts, trust);
             }
 
-            await EnsureStreamAsync(new NatsJSContext(connection), cancellationToken);
+            await session.PrepareAsync(cancellationToken);
             session.StartStatusResponder();
             await connection.PublishAsync(_subjects.Status, Online, cancellationToken: cancellationToken);
             return session;
@@ -73,43 +73,6 @@ internal sealed class NatsSink : RosterSink
             // Half a connect is no connect: the next attempt starts from nothing.
             await session.DisposeAsync();
             throw;
-        }
-    }
-
-    private async Task EnsureStreamAsync(NatsJSContext js, CancellationToken cancellationToken)
-    {
-        INatsJSStream stream;
-        try
-        {
-            stream = await js.GetStreamAsync(_opts.Stream, cancellationToken: cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
-        {
-            var subjects = NatsSubjects.StreamSubject(_opts.SubjectPrefix);
-            var config = new StreamConfig(_opts.Stream, [subjects])
-            {
-                MaxMsgsPerSubject = 1,
-                Storage = StreamConfigStorage.File,
-                AllowDirect = true,
-                Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
-            };
-            _log.LogInformation("nats: creating stream {Stream} for {Subjects}", _opts.Stream, subjects);
-            await js.CreateStreamAsync(config, cancellationToken);
-            return;
-        }
-
-        Check(stream.Info.Config, _opts.Stream, _subjects.RosterFilter);
-    }
-
-    /// <summary>Throws <see cref="SinkConfigException"/> naming every setting of the stream that could lose the roster.</summary>
-    public static void Check(StreamConfig config, string streamName, string ourSubjects)
-    {
-        var problems = StreamRequirements.Problems(config, ourSubjects);
-        if (problems.Count > 0)
-        {
-            throw new SinkConfigException(
-                $"stream {streamName} exists but can lose or refuse roster entries: {string.Join("; ", problems)}. " +
-                $"Change the stream (e.g. nats stream edit {streamName}), or point Nats:Stream at another one; RosterBridge never changes a stream it did not create");
         }
     }
 }

@@ -7,6 +7,7 @@ namespace RosterBridge.Nats;
 /// What a stream must be for the roster to live in it: every setting that could lose, expire,
 /// block or reorder a roster entry, checked on a stream the bridge did not create. Pure: the
 /// sink asks at every connect and read-back, and refuses to go on with what this returns.
+/// A KV bucket is a stream too; <see cref="BucketRequirements"/> shares the checks that apply to both.
 /// </summary>
 internal static class StreamRequirements
 {
@@ -16,40 +17,58 @@ internal static class StreamRequirements
     /// <summary>Each setting that is wrong, named as JetStream names it, with its value and why it matters; empty when the stream will do.</summary>
     public static IReadOnlyList<string> Problems(StreamConfig config, string ourSubjects)
     {
+        var problems = Shared(config, ourSubjects, bucket: false);
+        if (config.MaxMsgsPerSubject != 1)
+        {
+            problems.Add(Setting("max_msgs_per_subject", config.MaxMsgsPerSubject, "RosterBridge needs exactly 1: the entry is the endpoint's last message"));
+        }
+
+        if (config.Discard != StreamConfigDiscard.Old)
+        {
+            problems.Add("discard is new (a full stream would refuse an endpoint's next state; RosterBridge needs old)");
+        }
+
+        if (config.DenyDelete)
+        {
+            problems.Add("deny_delete is true (RosterBridge needs a stream whose entries may be removed)");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// The checks a stream and a bucket share; <paramref name="bucket"/> names a setting as <c>nats kv</c>
+    /// does, with the stream's name for it in parentheses.
+    /// </summary>
+    internal static List<string> Shared(StreamConfig config, string ourSubjects, bool bucket)
+    {
         var problems = new List<string>();
         if (config.Subjects is null || !config.Subjects.Any(pattern => NatsSubjects.Covers(pattern, ourSubjects)))
         {
             problems.Add($"subjects [{string.Join(", ", config.Subjects ?? [])}] do not cover {ourSubjects}");
         }
 
-        if (config.MaxMsgsPerSubject != 1)
-        {
-            problems.Add(Setting("max_msgs_per_subject", config.MaxMsgsPerSubject, "RosterBridge needs exactly 1: the entry is the endpoint's last message"));
-        }
-
         if (config.MaxAge > TimeSpan.Zero)
         {
-            problems.Add($"max_age is {config.MaxAge.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (entries would expire; RosterBridge needs 0, no age limit)");
+            problems.Add($"{(bucket ? "ttl (max_age)" : "max_age")} is {config.MaxAge.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s " +
+                $"(entries would expire; RosterBridge needs 0, no {(bucket ? "TTL" : "age limit")})");
         }
 
         if (config.MaxMsgs > 0)
         {
-            problems.Add(Setting("max_msgs", config.MaxMsgs, "the stream would drop entries at that count; RosterBridge needs -1, no limit"));
+            problems.Add(Setting("max_msgs", config.MaxMsgs, $"the {(bucket ? "bucket" : "stream")} would drop or refuse entries at that count; RosterBridge needs -1, no limit"));
         }
 
         if (config.MaxBytes > 0)
         {
-            problems.Add(Setting("max_bytes", config.MaxBytes, "the stream would drop entries at that size; RosterBridge needs -1, no limit"));
+            problems.Add(Setting(bucket ? "max_bucket_size (max_bytes)" : "max_bytes", config.MaxBytes,
+                $"the {(bucket ? "bucket" : "stream")} would drop or refuse entries at that size; RosterBridge needs -1, no limit"));
         }
 
         if (config.MaxMsgSize > 0 && config.MaxMsgSize < RequiredMessageSize)
         {
-            problems.Add(Setting("max_msg_size", config.MaxMsgSize, $"an entry could be refused; RosterBridge needs -1 or at least {RequiredMessageSize}"));
-        }
-
-        if (config.Discard != StreamConfigDiscard.Old)
-        {
-            problems.Add("discard is new (a full stream would refuse an endpoint's next state; RosterBridge needs old)");
+            problems.Add(Setting(bucket ? "max_value_size (max_msg_size)" : "max_msg_size", config.MaxMsgSize,
+                $"an entry could be refused; RosterBridge needs -1 or at least {RequiredMessageSize}"));
         }
 
         if (config.Retention != StreamConfigRetention.Limits)
@@ -59,12 +78,7 @@ internal static class StreamRequirements
 
         if (config.Sealed)
         {
-            problems.Add("sealed is true (the stream accepts no new entries)");
-        }
-
-        if (config.DenyDelete)
-        {
-            problems.Add("deny_delete is true (RosterBridge needs a stream whose entries may be removed)");
+            problems.Add($"sealed is true (the {(bucket ? "bucket" : "stream")} accepts no new entries)");
         }
 
         if (config.NoAck)
@@ -85,7 +99,7 @@ internal static class StreamRequirements
         return problems;
     }
 
-    private static string Setting(string name, long value, string why) =>
+    internal static string Setting(string name, long value, string why) =>
         string.Create(CultureInfo.InvariantCulture, $"{name} is {value} ({why})");
 
     private static string Name(StreamConfigRetention retention) => retention switch

@@ -529,7 +529,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "Mqtt:Url", "Mqtt:TopicPrefix", "Mqtt:Format", "Mqtt:Protocol", "Mqtt:ClientId", "Mqtt:Username", "Mqtt:Password",
             "Mqtt:PasswordFile", "Mqtt:CaFile", "Mqtt:CertFile", "Mqtt:KeyFile",
             "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
-            "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Format", "Nats:Username", "Nats:Password",
+            "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Mode", "Nats:Bucket", "Nats:Format", "Nats:Username", "Nats:Password",
             "Nats:PasswordFile", "Nats:Token", "Nats:TokenFile", "Nats:NKeyFile", "Nats:CredsFile", "Nats:CaFile", "Nats:CertFile", "Nats:KeyFile",
             "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight", "HomeAssistant:Enabled", "HomeAssistant:DiscoveryPrefix",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
