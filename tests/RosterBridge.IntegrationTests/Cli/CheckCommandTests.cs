@@ -11,8 +11,8 @@ public sealed class CheckCommandTests : IClassFixture<MosquittoContainer>, IClas
     private readonly MosquittoContainer _mosquitto;
     private readonly NatsContainer _nats;
     private readonly string _node = $"chk-{Guid.NewGuid():N}"[..16];
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-check-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-check-");
 
     public CheckCommandTests(MosquittoContainer mosquitto, NatsContainer nats)
     {
@@ -20,17 +20,9 @@ public sealed class CheckCommandTests : IClassFixture<MosquittoContainer>, IClas
         _nats = nats;
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     [Fact]
     public async Task With_everything_reachable_it_exits_0_and_reports_the_daemon_MQTT_and_NATS_ok()
@@ -66,7 +58,7 @@ public sealed class CheckCommandTests : IClassFixture<MosquittoContainer>, IClas
     [Fact]
     public async Task A_daemon_socket_that_does_not_exist_is_named_in_the_report()
     {
-        var missing = Path.Combine(_socketDir, "not-there.sock");
+        var missing = Path.Combine(_socket.DirectoryPath, "not-there.sock");
 
         var (exitCode, output) = await CheckAsync(Mqtt, Nats, daemon: $"unix://{missing}");
 

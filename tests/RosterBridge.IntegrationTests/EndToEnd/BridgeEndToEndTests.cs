@@ -21,8 +21,8 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
     private readonly NatsContainer _nats;
     private readonly ILoggerFactory _logging;
     private readonly string _node = $"e2e-{Guid.NewGuid():N}"[..16];
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-e2e-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-e2e-");
 
     public BridgeEndToEndTests(MosquittoContainer mosquitto, NatsContainer nats, ITestOutputHelper output)
     {
@@ -31,17 +31,9 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
         _logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new TestOutputLoggerProvider(output)));
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     public void Dispose() => _logging.Dispose();
 

@@ -13,8 +13,8 @@ public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassF
     private readonly MosquittoContainer _mosquitto;
     private readonly NatsContainer _nats;
     private readonly string _node = $"run-{Guid.NewGuid():N}"[..16];
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-run-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-run-");
 
     public RunCommandTests(MosquittoContainer mosquitto, NatsContainer nats)
     {
@@ -22,17 +22,9 @@ public sealed class RunCommandTests : IClassFixture<MosquittoContainer>, IClassF
         _nats = nats;
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     [Fact]
     public async Task Configured_by_the_four_variables_it_publishes_the_roster_and_stops_cleanly_on_SIGTERM()

@@ -21,8 +21,8 @@ public sealed class Mqtt311Tests : IClassFixture<MosquittoContainer>, IClassFixt
     private readonly MosquittoContainer _mosquitto;
     private readonly NatsMqttContainer _natsMqtt;
     private readonly ILoggerFactory _logging;
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-mqtt311-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-mqtt311-");
 
     public Mqtt311Tests(MosquittoContainer mosquitto, NatsMqttContainer natsMqtt, ITestOutputHelper output)
     {
@@ -31,17 +31,9 @@ public sealed class Mqtt311Tests : IClassFixture<MosquittoContainer>, IClassFixt
         _logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new TestOutputLoggerProvider(output)));
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     public void Dispose() => _logging.Dispose();
 

@@ -20,8 +20,8 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
     private readonly MosquittoContainer _mosquitto;
     private readonly NatsContainer _nats;
     private readonly string _node = $"log-{Guid.NewGuid():N}"[..16];
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-log-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-log-");
 
     public LoggingTests(MosquittoContainer mosquitto, NatsContainer nats)
     {
@@ -29,17 +29,9 @@ public sealed partial class LoggingTests : IClassFixture<MosquittoContainer>, IC
         _nats = nats;
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     [Fact]
     public async Task With_Logging_Format_json_every_line_is_a_JSON_object_of_the_console_JSON_formatter()

@@ -26,8 +26,8 @@ public sealed class KvLeastPrivilegeTests : IClassFixture<SecureNatsContainer>, 
 
     private readonly SecureNatsContainer _nats;
     private readonly ILoggerFactory _logging;
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-kv-secure-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-kv-secure-");
 
     public KvLeastPrivilegeTests(SecureNatsContainer nats, ITestOutputHelper output)
     {
@@ -35,13 +35,9 @@ public sealed class KvLeastPrivilegeTests : IClassFixture<SecureNatsContainer>, 
         _logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new TestOutputLoggerProvider(output)));
     }
 
-    public async Task InitializeAsync() => await StartDaemonAsync();
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     public void Dispose() => _logging.Dispose();
 
@@ -73,8 +69,7 @@ public sealed class KvLeastPrivilegeTests : IClassFixture<SecureNatsContainer>, 
         await ConvergeAsync(nats, new ExpectedRoster("pve1").Set(1, 201, "kv-web", 3).Set(2, 202, "kv-db", 3));
 
         // The daemon restarts without one of them: the sweep after its SYNC deletes its key.
-        await _daemon.DisposeAsync();
-        await StartDaemonAsync(daemon => daemon.Attach(1, 201, "kv-web", state: 4));
+        _daemon = await _socket.StartAsync(daemon => daemon.Attach(1, 201, "kv-web", state: 4));
         await ConvergeAsync(nats, new ExpectedRoster("pve1").Set(1, 201, "kv-web", 4));
 
         // A delete, then a put on the same key: the revision of the delete is read with the KV client's get.
@@ -116,12 +111,6 @@ public sealed class KvLeastPrivilegeTests : IClassFixture<SecureNatsContainer>, 
     private async Task<BrokerSession> ConnectAsync(NatsSinkOpts opts, string node) =>
         await new NatsSink(opts, node, _logging.CreateLogger("test")).ConnectAsync(CancellationToken.None);
 
-    private async Task StartDaemonAsync(Action<SimulatedDaemon>? before = null)
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        before?.Invoke(_daemon);
-        await _daemon.StartAsync();
-    }
 
     private static async Task ConvergeAsync(NatsSinkOpts nats, ExpectedRoster expected)
     {

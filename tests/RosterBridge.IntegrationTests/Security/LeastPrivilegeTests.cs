@@ -27,8 +27,8 @@ public sealed class LeastPrivilegeTests : IClassFixture<SecureMosquittoContainer
     private readonly SecureMosquittoContainer _mosquitto;
     private readonly SecureNatsContainer _nats;
     private readonly ILoggerFactory _logging;
-    private readonly string _socketDir = Directory.CreateTempSubdirectory("rosterbridge-secure-").FullName;
     private SimulatedDaemon _daemon = null!;
+    private readonly DaemonOnSocket _socket = new("rosterbridge-secure-");
 
     public LeastPrivilegeTests(SecureMosquittoContainer mosquitto, SecureNatsContainer nats, ITestOutputHelper output)
     {
@@ -37,17 +37,9 @@ public sealed class LeastPrivilegeTests : IClassFixture<SecureMosquittoContainer
         _logging = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new TestOutputLoggerProvider(output)));
     }
 
-    public async Task InitializeAsync()
-    {
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        await _daemon.StartAsync();
-    }
+    public async Task InitializeAsync() => _daemon = await _socket.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_socketDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _socket.DisposeAsync();
 
     public void Dispose() => _logging.Dispose();
 
@@ -88,10 +80,7 @@ public sealed class LeastPrivilegeTests : IClassFixture<SecureMosquittoContainer
         await ConvergeAsync(new ExpectedRoster("pve1").Set(1, 201, "secure-web", 3).Set(2, 202, "secure-db", 3));
 
         // The daemon restarts without one of them: the sweep after its SYNC clears it.
-        await _daemon.DisposeAsync();
-        _daemon = new SimulatedDaemon(new SimulatorOpts { Listen = new("unix", Path.Combine(_socketDir, "vmsig.sock"), 0), Quiet = true });
-        _daemon.Attach(1, 201, "secure-web", state: 4);
-        await _daemon.StartAsync();
+        _daemon = await _socket.StartAsync(daemon => daemon.Attach(1, 201, "secure-web", state: 4));
         await ConvergeAsync(new ExpectedRoster("pve1").Set(1, 201, "secure-web", 4));
 
         Assert.All(bridge.Sinks, sink => Assert.Null(sink.Problem));
