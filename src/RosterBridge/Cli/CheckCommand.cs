@@ -144,7 +144,7 @@ internal static class CheckCommand
 
     private static async Task CheckNatsAsync(CheckReport report, NatsSinkOpts nats, string node, CancellationToken stop)
     {
-        var subject = $"nats nats://{nats.Url.Host}:{nats.Url.Port}";
+        var subject = $"nats {nats.ServerList}";
         NatsProbe.Result result;
         try
         {
@@ -163,7 +163,8 @@ internal static class CheckCommand
         }
         else if (result.Problems.Count == 0)
         {
-            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; stream {nats.Stream} fit for the roster, {result.Entries} subjects of node {node}");
+            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; stream {nats.Stream} fit for the roster, {result.Entries} subjects of node {node}" +
+                (result.Warning is null ? string.Empty : $"; warning: {result.Warning}"));
         }
         else
         {

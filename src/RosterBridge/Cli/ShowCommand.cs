@@ -63,7 +63,7 @@ internal static class ShowCommand
                 var entries = await NatsRosterReader.ReadLastAsync(nats, opts.Node, stop);
                 var deleted = entries.Count(entry => entry.IsDelete);
                 await output.WriteLineAsync(
-                    $"NATS {nats.Url.ToString("nats")} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
+                    $"NATS {nats.ServerList} stream {nats.Stream}: {entries.Count - deleted} entries and {deleted} deletes under {NatsSubjects.RosterFilter(nats.SubjectPrefix, opts.Node)}");
                 // Shorter first, then by text: endpoints 0..63 under one prefix come out in numeric order.
                 foreach (var entry in entries.OrderBy(entry => entry.Subject.Length).ThenBy(entry => entry.Subject, StringComparer.Ordinal))
                 {
@@ -74,7 +74,7 @@ internal static class ShowCommand
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                await error.WriteLineAsync($"NATS {nats.Url.ToString("nats")}: {ex.Message}");
+                await error.WriteLineAsync($"NATS {nats.ServerList}: {ex.Message}");
                 failed = true;
             }
         }

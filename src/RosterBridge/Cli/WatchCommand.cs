@@ -73,7 +73,7 @@ internal static class WatchCommand
         }
         else if (natsNamed && opts.Nats is { } nats)
         {
-            source = $"nats://{nats.Url.Host}:{nats.Url.Port} stream {nats.Stream} {NatsSubjects.RosterFilter(nats.SubjectPrefix, node ?? "*")}";
+            source = $"{nats.ServerList} stream {nats.Stream} {NatsSubjects.RosterFilter(nats.SubjectPrefix, node ?? "*")}";
             separator = '.';
             messages = FromNats(nats, node ?? "*", stop);
         }

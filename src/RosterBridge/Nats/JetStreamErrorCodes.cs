@@ -6,6 +6,9 @@ internal static class JetStreamErrorCodes
     public const int StreamNotFound = 10059;
     public const int NoMessageFound = 10037;
 
+    /// <summary>A create named a stream that exists with another configuration (another bridge made it first).</summary>
+    public const int StreamNameInUse = 10058;
+
     /// <summary>A publish's expected last (subject) sequence is not the stream's.</summary>
     public const int WrongLastSequence = 10071;
 }

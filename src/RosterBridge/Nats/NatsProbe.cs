@@ -9,7 +9,8 @@ internal static class NatsProbe
 {
     /// <param name="StreamExists">False: the bridge creates the stream at its first connect.</param>
     /// <param name="Problems">What in an existing stream could lose or refuse roster entries (the bridge refuses to run with any).</param>
-    public sealed record Result(string ServerVersion, bool StreamExists, IReadOnlyList<string> Problems, long Entries);
+    /// <param name="Warning">What is short of the settings but does not stop the bridge (fewer replicas than Nats:Replicas), or null.</param>
+    public sealed record Result(string ServerVersion, bool StreamExists, IReadOnlyList<string> Problems, long Entries, string? Warning = null);
 
     public static async Task<Result> CheckOnceAsync(NatsSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -45,7 +46,8 @@ internal static class NatsProbe
             }
 
             return new Result(connection.ServerInfo?.Version ?? "?", StreamExists: true,
-                StreamRequirements.Problems(stream.Info.Config, filter), stream.Info.State.Subjects?.Count ?? 0);
+                StreamRequirements.Problems(stream.Info.Config, filter), stream.Info.State.Subjects?.Count ?? 0,
+                StreamRequirements.ReplicaShortfall(stream.Info.Config, opts.Stream, opts.Replicas));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

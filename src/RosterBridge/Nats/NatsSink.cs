@@ -25,6 +25,7 @@ internal sealed class NatsSink : RosterSink
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private long _sessions;
+    private string? _replicaWarning;
 
     public NatsSink(NatsSinkOpts opts, string node, ILogger log, TimeProvider? time = null)
     {
@@ -40,7 +41,7 @@ internal sealed class NatsSink : RosterSink
 
     public override string Name => "nats";
 
-    public override string Target => _opts.Url.ToString("nats");
+    public override string Target => _opts.ServerList;
 
     /// <summary>This bridge run's part of every message id.</summary>
     public string Instance { get; }
@@ -85,20 +86,56 @@ internal sealed class NatsSink : RosterSink
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
         {
-            var subjects = NatsSubjects.StreamSubject(_opts.SubjectPrefix);
-            var config = new StreamConfig(_opts.Stream, [subjects])
+            if (await CreateStreamAsync(js, cancellationToken))
             {
-                MaxMsgsPerSubject = 1,
-                Storage = StreamConfigStorage.File,
-                AllowDirect = true,
-                Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
-            };
-            _log.LogInformation("nats: creating stream {Stream} for {Subjects}", _opts.Stream, subjects);
-            await js.CreateStreamAsync(config, cancellationToken);
-            return;
+                return;
+            }
+
+            // Another node's bridge made it between our look and our create: it is checked as any stream found.
+            stream = await js.GetStreamAsync(_opts.Stream, cancellationToken: cancellationToken);
         }
 
         Check(stream.Info.Config, _opts.Stream, _subjects.RosterFilter);
+        WarnOfReplicas(stream.Info.Config);
+    }
+
+    /// <summary>Creates the stream every node's bridge shares; false when another bridge created it first with other settings.</summary>
+    private async Task<bool> CreateStreamAsync(NatsJSContext js, CancellationToken cancellationToken)
+    {
+        var subjects = NatsSubjects.StreamSubject(_opts.SubjectPrefix);
+        var config = new StreamConfig(_opts.Stream, [subjects])
+        {
+            MaxMsgsPerSubject = 1,
+            Storage = StreamConfigStorage.File,
+            AllowDirect = true,
+            NumReplicas = _opts.Replicas,
+            Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
+        };
+        _log.LogInformation("nats: creating stream {Stream} for {Subjects}, {Replicas} replica(s)", _opts.Stream, subjects, _opts.Replicas);
+        try
+        {
+            // A create of a stream that exists with this very configuration succeeds: bridges starting together all get here.
+            await js.CreateStreamAsync(config, cancellationToken);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Says once (again when it changes) that an existing stream keeps fewer copies than asked: a warning, not a refusal.</summary>
+    private void WarnOfReplicas(StreamConfig config)
+    {
+        var shortfall = StreamRequirements.ReplicaShortfall(config, _opts.Stream, _opts.Replicas);
+        if (shortfall is not null && shortfall != Interlocked.Exchange(ref _replicaWarning, shortfall))
+        {
+            _log.LogWarning("nats: {Shortfall}", shortfall);
+        }
+        else if (shortfall is null)
+        {
+            Volatile.Write(ref _replicaWarning, null);
+        }
     }
 
     /// <summary>Throws <see cref="SinkConfigException"/> naming every setting of the stream that could lose the roster.</summary>
