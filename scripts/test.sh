@@ -55,6 +55,8 @@ fi
 if [ "$use_podman" = 1 ]; then
     rb_apt_ensure podman runc mosquitto nats-server curl util-linux
 fi
+# The NATS cluster tests (tests/RosterBridge.IntegrationTests/Cluster) run nats-server as processes, whatever the engine.
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || rb_apt_ensure nats-server
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
     rb_apt_ensure python3-jinja2
