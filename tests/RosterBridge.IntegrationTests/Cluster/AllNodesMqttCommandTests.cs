@@ -45,7 +45,8 @@ public sealed class AllNodesMqttCommandTests(MosquittoContainer mosquitto, ITest
         using var lines = new CommandOutput.Captured();
         using var errors = new CommandOutput.Captured();
         using var stop = new CancellationTokenSource();
-        var watch = WatchCommand.RunAsync(commandLine, plain: true, lines, errors, stop.Token, allNodes: true);
+        // watch reads one broker: the one named.
+        var watch = WatchCommand.RunAsync(new Dictionary<string, string?> { ["Mqtt:Url"] = commandLine["Mqtt:Url"] }, plain: true, lines, errors, stop.Token, allNodes: true);
         second.Churn(30, seed: 60);
         await Retry.Until(
             () => watch.IsCompleted || CommandOutput.WatchMismatch(CommandOutput.Watch(lines.Lines()), hosts.Select(host => (host.Node, (IReadOnlyList<Simulate.RosterSlot?>)host.Daemon.Snapshot()))) is null,
