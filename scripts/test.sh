@@ -118,6 +118,9 @@ if [ "$#" = 0 ]; then
         # dotnet test -c Release built the bridge beside its project.
         timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke \
             --jit src/RosterBridge/bin/Release/net10.0/RosterBridge.dll >&2 || bench_rc=$?
+        # The fan-in measurement's smoke form: three bridges into a three-server cluster, seconds.
+        timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke --fan-in 3 \
+            --jit src/RosterBridge/bin/Release/net10.0/RosterBridge.dll >&2 || bench_rc=$?
     fi
 fi
 
