@@ -14,7 +14,8 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// <param name="Filter">The subjects of every node's entries, as a late consumer filters them.</param>
 /// <param name="Prefix">What comes before <c>&lt;node&gt;.roster.&lt;endpoint&gt;</c> in a subject.</param>
 /// <param name="Adjust">The sink options of this store (on top of the servers and replicas).</param>
-internal sealed record ClusterStore(string Name, string Stream, string Filter, string Prefix, Func<NatsSinkOpts, NatsSinkOpts> Adjust)
+/// <param name="WritersNamed">True where every write carries a message id that begins with the writer's node (the stream's guarded publishes), so the tests check who wrote each entry.</param>
+internal sealed record ClusterStore(string Name, string Stream, string Filter, string Prefix, Func<NatsSinkOpts, NatsSinkOpts> Adjust, bool WritersNamed = true)
 {
     /// <summary>The default: the stream the bridges create, last message per subject.</summary>
     public static readonly ClusterStore RosterStream = new("stream", "VMSIG_ROSTER", "vmsig.*.roster.*", "vmsig.", opts => opts);
