@@ -122,6 +122,13 @@ internal sealed class NatsSink : RosterSink
         {
             return false;
         }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.NoSuitablePeers or JetStreamErrorCodes.InsufficientResources)
+        {
+            // Not a setting to give up on: a server of the cluster is down, and the create is retried with the backoff.
+            throw new IOException(
+                $"cannot create stream {_opts.Stream} with {_opts.Replicas} replica(s) ({ex.Error.Description}): fewer servers of the cluster have JetStream up than Nats:Replicas asks; retrying until they do",
+                ex);
+        }
     }
 
     /// <summary>Says once (again when it changes) that an existing stream keeps fewer copies than asked: a warning, not a refusal.</summary>

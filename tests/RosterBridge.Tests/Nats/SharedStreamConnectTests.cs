@@ -84,4 +84,21 @@ public class SharedStreamConnectTests
 
         Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
     }
+
+    [Fact]
+    public async Task A_stream_the_cluster_cannot_place_with_the_replicas_asked_is_a_connect_to_retry_said_in_words()
+    {
+        await using var server = new ScriptedNatsServer();
+        server.Respond = (_, subject) => subject switch
+        {
+            Info => NotFound,
+            Create => "{\"type\":\"io.nats.jetstream.api.v1.stream_create_response\",\"error\":{\"code\":500,\"err_code\":10005,\"description\":\"no suitable peers for placement\"}}",
+            _ => null,
+        };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        var ex = await Assert.ThrowsAsync<IOException>(async () => await Sink(server, new ListLogger(), replicas: 3).ConnectAsync(limit.Token));
+
+        Assert.Contains("cannot create stream VMSIG_ROSTER with 3 replica(s) (no suitable peers for placement)", ex.Message, StringComparison.Ordinal);
+    }
 }
