@@ -10,6 +10,7 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// node, from the three-server NATS cluster (given as a list of servers); each node's roster exactly
 /// as its daemon has it. <see cref="AllNodesMqttCommandTests"/> does the same over one MQTT broker.
 /// </summary>
+[Collection(OneClusterAtATime.Name)]
 public sealed class AllNodesCommandTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);

@@ -10,6 +10,7 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// <c>show --all-nodes</c> and <c>watch --all-nodes</c> over MQTT: one namespace per node
 /// (<c>vmsig/&lt;node&gt;/roster/+</c>) under one mosquitto, read together through <c>vmsig/+/roster/+</c>.
 /// </summary>
+[Collection(OneClusterAtATime.Name)]
 public sealed class AllNodesMqttCommandTests(MosquittoContainer mosquitto, ITestOutputHelper output) : IClassFixture<MosquittoContainer>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);

@@ -15,6 +15,7 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// repeats each fault that many times on the same cluster, each time on the server that is then the leader.
 /// Each test takes the store as a parameter: a KV bucket is one more <see cref="ClusterStore"/>.
 /// </remarks>
+[Collection(OneClusterAtATime.Name)]
 public sealed class ClusterFailoverTests(ITestOutputHelper output)
 {
     public const string RoundsVariable = "ROSTERBRIDGE_CLUSTER_ROUNDS";

@@ -13,6 +13,7 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// <c>Nats:Replicas</c> against a stream that exists with fewer: the bridge runs with it and never
 /// changes it, and <c>rosterbridge check</c> reports the shortfall.
 /// </summary>
+[Collection(OneClusterAtATime.Name)]
 public sealed class ReplicaShortfallTests(ITestOutputHelper output)
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace RosterBridge.IntegrationTests.Cluster;
 
 /// <summary>The first bridge of a cluster started while one of the three servers is down: its R3 stream, and its roster, once the server is back.</summary>
+[Collection(OneClusterAtATime.Name)]
 public sealed class StartWithServerDownTests(ITestOutputHelper output)
 {
     [Fact]
