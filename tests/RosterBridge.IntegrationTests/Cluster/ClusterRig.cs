@@ -1,0 +1,132 @@
+using RosterBridge.Config;
+using RosterBridge.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace RosterBridge.IntegrationTests.Cluster;
+
+/// <summary>
+/// A three-server NATS cluster, and one host per server's worth of bridges: each with its own
+/// simulated daemon and an in-process bridge given every server (<c>Nats:Url</c> as a list) and
+/// <c>Nats:Replicas</c> 3, all sharing one stream. Judges the cluster as a late consumer does.
+/// </summary>
+internal sealed class ClusterRig : IAsyncDisposable
+{
+    public const int Replicas = 3;
+
+    private readonly ITestOutputHelper _output;
+
+    private ClusterRig(ClusterStore store, ITestOutputHelper output, int hosts)
+    {
+        Store = store;
+        _output = output;
+        Cluster = new NatsCluster(Replicas);
+        Hosts = Enumerable.Range(1, hosts).Select(i => new BridgeHarness(null, null, output, $"c{i}")).ToList();
+    }
+
+    public ClusterStore Store { get; }
+
+    public NatsCluster Cluster { get; }
+
+    public IReadOnlyList<BridgeHarness> Hosts { get; }
+
+    /// <summary>The cluster up, every daemon with a roster, every bridge running, and every roster exact on the cluster.</summary>
+    public static async Task<ClusterRig> StartAsync(ClusterStore store, ITestOutputHelper output, int hosts = 3)
+    {
+        var rig = new ClusterRig(store, output, hosts);
+        try
+        {
+            await rig.Cluster.StartAsync();
+            for (var i = 0; i < rig.Hosts.Count; i++)
+            {
+                await rig.Hosts[i].StartDaemonAsync();
+                rig.Hosts[i].Churn(40, seed: 100 + i);
+                rig.StartBridge(rig.Hosts[i]);
+            }
+
+            await rig.ConvergeAsync(rig.Cluster.Nodes[0]);
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the host's bridge with every server of the cluster, as a deployment's <c>Nats:Url</c> lists them.</summary>
+    public void StartBridge(BridgeHarness host) => host.StartBridge(opts => opts with
+    {
+        Nats = Store.Adjust(new NatsSinkOpts
+        {
+            Url = Cluster.Servers[0],
+            Servers = Cluster.Servers,
+            Replicas = Replicas,
+            PublishTimeout = TimeSpan.FromSeconds(2),
+        }),
+    });
+
+    /// <summary>Changes every host's roster (and checks that each did change).</summary>
+    public void ChangeEveryRoster(int seed)
+    {
+        foreach (var host in Hosts)
+        {
+            var before = host.Daemon.Snapshot();
+            host.Churn(60, seed++);
+            if (before.SequenceEqual(host.Daemon.Snapshot()))
+            {
+                throw new InvalidOperationException($"the churn left {host.Node}'s roster as it was");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until a late consumer on <paramref name="via"/> sees every host's roster exactly as its
+    /// daemon has it now, and every entry's last write is its own node's bridge's.
+    /// </summary>
+    public async Task ConvergeAsync(NatsClusterNode via, TimeSpan? within = null)
+    {
+        var expected = Hosts.Select(host => ExpectedRoster.From(host.Node, host.Daemon.Snapshot())).ToList();
+        ClusterRoster? seen = null;
+        string? mismatch = null;
+        try
+        {
+            await Retry.Until(
+                async () =>
+                {
+                    seen = await ClusterRoster.ReadAsync(via.Url, Store);
+                    mismatch = expected.Select(roster => roster.Mismatch(seen.Of(roster.Node)) is { } problem ? $"{roster.Node}: {problem}" : null).FirstOrDefault(problem => problem is not null);
+                    return mismatch is null;
+                },
+                within ?? NatsCluster.Settle,
+                $"every node's roster exact through {via.Name}");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nfirst mismatch: {mismatch ?? "(never read)"}\n{Cluster.Logs()}");
+        }
+
+        var foreign = Store.WritersNamed ? seen!.WrittenByAnotherNode(Store) : [];
+        if (foreign.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"entries last written by another node's bridge: {string.Join(", ", foreign)}");
+        }
+
+        var strangers = seen!.Nodes.Keys.Except(Hosts.Select(host => host.Node)).ToList();
+        if (strangers.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"entries of nodes no bridge serves: {string.Join(", ", strangers)}");
+        }
+
+        _output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} converged through {via.Name}: {string.Join(", ", Hosts.Select(host => $"{host.Node} {seen.Of(host.Node).Entries.Count} entries"))}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in Hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        await Cluster.DisposeAsync();
+    }
+}
