@@ -19,8 +19,8 @@ internal sealed class ClusterRig : IAsyncDisposable
     {
         Store = store;
         _output = output;
-        Cluster = new NatsCluster(Replicas);
         Hosts = Enumerable.Range(1, hosts).Select(i => new BridgeHarness(null, null, output, $"c{i}")).ToList();
+        Cluster = new NatsCluster(Replicas, store.Authorization(Hosts.Select(host => host.Node)));
     }
 
     public ClusterStore Store { get; }
@@ -62,6 +62,8 @@ internal sealed class ClusterRig : IAsyncDisposable
             Servers = Cluster.Servers,
             Replicas = Replicas,
             PublishTimeout = TimeSpan.FromSeconds(2),
+            Username = Store.NodeUsers ? host.Node : null,
+            Password = Store.NodeUsers ? new Secret(ClusterStore.Password(host.Node), null) : null,
         }),
     });
 
@@ -109,6 +111,15 @@ internal sealed class ClusterRig : IAsyncDisposable
         if (foreign.Count > 0)
         {
             throw new Xunit.Sdk.XunitException($"entries last written by another node's bridge: {string.Join(", ", foreign)}");
+        }
+
+        // Each bridge may write only its own node's keys: a server that refused one says so in its log.
+        var refused = Store.NodeUsers
+            ? Cluster.Nodes.SelectMany(node => node.Log().Split('\n').Where(line => line.Contains("Violation", StringComparison.Ordinal)).Select(line => $"{node.Name}: {line}")).ToList()
+            : [];
+        if (refused.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"a server refused a bridge's write or subscription: {string.Join("\n", refused)}");
         }
 
         var strangers = seen!.Nodes.Keys.Except(Hosts.Select(host => host.Node)).ToList();

@@ -20,7 +20,8 @@ internal sealed class NatsCluster : IAsyncDisposable
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("rosterbridge-cluster-");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    public NatsCluster(int size = 3)
+    /// <param name="authorization">The servers' users (<see cref="ClusterStore.Authorization"/>); none when empty.</param>
+    public NatsCluster(int size = 3, string authorization = "")
     {
         Name = $"rb-{Guid.NewGuid():N}"[..11];
         Nodes = Enumerable.Range(1, size)
@@ -28,7 +29,7 @@ internal sealed class NatsCluster : IAsyncDisposable
             .ToList();
         foreach (var node in Nodes)
         {
-            node.Configure(Name, Nodes);
+            node.Configure(Name, Nodes, authorization);
         }
     }
 

@@ -47,8 +47,11 @@ internal sealed class NatsClusterNode : IDisposable
 
     public bool IsPaused { get; private set; }
 
-    /// <summary>Writes the server's configuration: routes to every peer of the cluster.</summary>
-    internal void Configure(string clusterName, IEnumerable<NatsClusterNode> peers)
+    /// <summary>Every line of the server's log, across its restarts (it appends).</summary>
+    public string Log() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : string.Empty;
+
+    /// <summary>Writes the server's configuration: routes to every peer of the cluster, and the clients' <paramref name="authorization"/> (none when empty).</summary>
+    internal void Configure(string clusterName, IEnumerable<NatsClusterNode> peers, string authorization = "")
     {
         var routes = string.Join(", ", peers.Where(peer => peer != this).Select(peer => $"\"nats-route://127.0.0.1:{peer.RoutePort.ToString(CultureInfo.InvariantCulture)}\""));
         File.WriteAllText(_configFile, string.Create(CultureInfo.InvariantCulture, $$"""
@@ -66,6 +69,7 @@ internal sealed class NatsClusterNode : IDisposable
               listen: "127.0.0.1:{{RoutePort}}"
               routes: [{{routes}}]
             }
+            {{authorization}}
             """));
     }
 
