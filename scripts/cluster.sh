@@ -5,8 +5,8 @@
 #   scripts/cluster.sh [--rounds N]
 #
 # tests/RosterBridge.IntegrationTests/Cluster: three nats-server processes (routes between them,
-# JetStream on each, stores in a temporary directory), an R3 stream, three in-process bridges with
-# their own simulated daemons. Each fault (kill the stream's leader while every roster changes,
+# JetStream on each, stores in a temporary directory), an R3 stream (and, in KV mode, an R3 bucket,
+# each bridge as its node's user), three in-process bridges with their own simulated daemons. Each fault (kill the stream's leader while every roster changes,
 # then restart it; SIGSTOP the leader, then SIGCONT; restart a bridge while the leader is down)
 # runs N times on the same cluster (default 5), each time on whichever server then leads the
 # stream. CI (scripts/test.sh) runs each once. Runs through scripts/test.sh (it installs

@@ -8,22 +8,23 @@ namespace RosterBridge.IntegrationTests.Cluster;
 /// <summary>
 /// <c>rosterbridge show --all-nodes</c> and <c>watch --all-nodes</c>: the whole cluster's roster, node by
 /// node, from the three-server NATS cluster (given as a list of servers); each node's roster exactly
-/// as its daemon has it. <see cref="AllNodesMqttCommandTests"/> does the same over one MQTT broker.
+/// as its daemon has it; in stream mode and in KV mode (the bucket's keys). <see cref="AllNodesMqttCommandTests"/> does the same over one MQTT broker.
 /// </summary>
 [Collection(OneClusterAtATime.Name)]
 public sealed class AllNodesCommandTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Show_all_nodes_over_the_nats_cluster_prints_every_nodes_roster_node_by_node()
+    [Theory]
+    [MemberData(nameof(ClusterFailoverTests.Stores), MemberType = typeof(ClusterFailoverTests))]
+    public async Task Show_all_nodes_over_the_nats_cluster_prints_every_nodes_roster_node_by_node(string store)
     {
-        await using var rig = await ClusterRig.StartAsync(ClusterStore.RosterStream, output);
-        var commandLine = new Dictionary<string, string?>
+        await using var rig = await ClusterRig.StartAsync(ClusterStore.Named(store), output);
+        var commandLine = Mode(rig.Store, new Dictionary<string, string?>
         {
             ["Nats:Url"] = string.Join(",", rig.Cluster.Nodes.Select(node => node.Url.ToString().TrimEnd('/'))),
             ["Mqtt:Url"] = "off",
-        };
+        });
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
 
@@ -55,13 +56,14 @@ public sealed class AllNodesCommandTests(ITestOutputHelper output)
         Assert.Contains("--all-nodes", stderr.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Watch_all_nodes_over_the_nats_cluster_follows_every_nodes_changes_through_a_lost_server()
+    [Theory]
+    [MemberData(nameof(ClusterFailoverTests.Stores), MemberType = typeof(ClusterFailoverTests))]
+    public async Task Watch_all_nodes_over_the_nats_cluster_follows_every_nodes_changes_through_a_lost_server(string store)
     {
-        await using var rig = await ClusterRig.StartAsync(ClusterStore.RosterStream, output);
+        await using var rig = await ClusterRig.StartAsync(ClusterStore.Named(store), output);
         // The watcher is given one surviving server only: the one it is on must stay up.
         var watched = rig.Cluster.Nodes[0];
-        var commandLine = new Dictionary<string, string?> { ["Nats:Url"] = watched.Url.ToString().TrimEnd('/') };
+        var commandLine = Mode(rig.Store, new Dictionary<string, string?> { ["Nats:Url"] = watched.Url.ToString().TrimEnd('/') });
         using var stdout = new CommandOutput.Captured();
         using var stderr = new CommandOutput.Captured();
         using var stop = new CancellationTokenSource();
@@ -76,6 +78,18 @@ public sealed class AllNodesCommandTests(ITestOutputHelper output)
 
         await stop.CancelAsync();
         Assert.Equal(0, await watch.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>The command line with the store's mode: KV mode reads the bucket's keys of every node.</summary>
+    private static Dictionary<string, string?> Mode(ClusterStore store, Dictionary<string, string?> commandLine)
+    {
+        if (store.Keys)
+        {
+            commandLine["Nats:Mode"] = "kv";
+            commandLine["Nats:Bucket"] = ClusterStore.Bucket;
+        }
+
+        return commandLine;
     }
 
     private static async Task WatchedAsync(ClusterRig rig, CommandOutput.Captured stdout, CommandOutput.Captured stderr, Task<int> watch)

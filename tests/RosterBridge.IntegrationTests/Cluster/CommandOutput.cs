@@ -63,7 +63,7 @@ internal static class CommandOutput
     }
 
     /// <summary>
-    /// show's entry lines (<c>  vmsig.pve1.roster.3  {json}</c>, <c>  vmsig/pve1/roster/3  {json}</c>) by node;
+    /// show's entry lines (<c>  vmsig.pve1.roster.3  {json}</c>, <c>  vmsig/pve1/roster/3  {json}</c>, the KV key <c>  pve1.3  {json}</c>) by node;
     /// a delete line counts as deleted. The node headers (<c>  node pve1: 3 entries...</c>) are returned too.
     /// </summary>
     public static (IReadOnlyDictionary<string, RosterView> Nodes, IReadOnlyList<string> Headers) Show(string output, char separator)
@@ -87,7 +87,8 @@ internal static class CommandOutput
             }
 
             var parts = line[2..gap].Split(separator);
-            var node = parts[^3];
+            // A subject or topic has the node two levels before the endpoint; a KV key (node.3) right before it.
+            var node = parts.Length == 2 ? parts[0] : parts[^3];
             var endpoint = int.Parse(parts[^1], CultureInfo.InvariantCulture);
             var body = line[(gap + 2)..];
             if (body.StartsWith("(deleted", StringComparison.Ordinal))
