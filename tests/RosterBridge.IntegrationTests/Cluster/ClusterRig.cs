@@ -1,3 +1,4 @@
+using NATS.Client.Core;
 using RosterBridge.Config;
 using RosterBridge.IntegrationTests.Support;
 using Xunit.Abstractions;
@@ -12,6 +13,9 @@ namespace RosterBridge.IntegrationTests.Cluster;
 internal sealed class ClusterRig : IAsyncDisposable
 {
     public const int Replicas = 3;
+
+    /// <summary>A key under a node that no bridge writes: the permission probe's.</summary>
+    private const string ProbeKey = "probe";
 
     private readonly ITestOutputHelper _output;
 
@@ -36,6 +40,11 @@ internal sealed class ClusterRig : IAsyncDisposable
         try
         {
             await rig.Cluster.StartAsync();
+            if (store.NodeUsers)
+            {
+                await rig.ProveNodeUsersAreHeldToTheirKeysAsync();
+            }
+
             for (var i = 0; i < rig.Hosts.Count; i++)
             {
                 await rig.Hosts[i].StartDaemonAsync();
@@ -115,7 +124,7 @@ internal sealed class ClusterRig : IAsyncDisposable
 
         // Each bridge may write only its own node's keys: a server that refused one says so in its log.
         var refused = Store.NodeUsers
-            ? Cluster.Nodes.SelectMany(node => node.Log().Split('\n').Where(line => line.Contains("Violation", StringComparison.Ordinal)).Select(line => $"{node.Name}: {line}")).ToList()
+            ? Cluster.Nodes.SelectMany(node => Violations(node).Where(line => !line.Contains($".{ProbeKey}\"", StringComparison.Ordinal)).Select(line => $"{node.Name}: {line}")).ToList()
             : [];
         if (refused.Count > 0)
         {
@@ -130,6 +139,32 @@ internal sealed class ClusterRig : IAsyncDisposable
 
         _output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} converged through {via.Name}: {string.Join(", ", Hosts.Select(host => $"{host.Node} {seen.Of(host.Node).Entries.Count} entries"))}");
     }
+
+    /// <summary>
+    /// Before any bridge runs: one node's user publishing to another node's key (one no bridge writes) is
+    /// refused, and the server logs it, so that the absence of such lines later means something.
+    /// </summary>
+    private async Task ProveNodeUsersAreHeldToTheirKeysAsync()
+    {
+        var (writer, other, server) = (Hosts[0].Node, Hosts[1].Node, Cluster.Nodes[0]);
+        var subject = $"$KV.{ClusterStore.Bucket}.{other}.{ProbeKey}";
+        await using (var connection = new NatsConnection(new NatsOpts
+        {
+            Url = server.Url.ToString(),
+            AuthOpts = new NatsAuthOpts { Username = writer, Password = ClusterStore.Password(writer) },
+        }))
+        {
+            await connection.ConnectAsync();
+            await connection.PublishAsync(subject, "not yours"u8.ToArray());
+            await connection.PingAsync();
+        }
+
+        await Retry.Until(() => Violations(server).Any(line => line.Contains(subject, StringComparison.Ordinal)), TimeSpan.FromSeconds(10), $"{server.Name} refusing {writer}'s publish to {subject}");
+    }
+
+    /// <summary>The server's log lines of a refused publish or subscription (nats-server: "Publish Violation - user ..., Subject ...").</summary>
+    private static IEnumerable<string> Violations(NatsClusterNode node) =>
+        node.Log().Split('\n').Where(line => line.Contains("Publish Violation", StringComparison.Ordinal) || line.Contains("Subscription Violation", StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()
     {
