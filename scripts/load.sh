@@ -6,6 +6,9 @@
 #   bash scripts/load.sh --quick    # bursts of 10^4 and 10^5, 5 s trickle
 #   bash scripts/load.sh --smoke    # seconds; checks that everything works, asserts nothing about timing
 #   bash scripts/load.sh --no-aot   # skip the Native AOT publish and run the JIT build only
+#   bash scripts/load.sh --fan-in 30 [--fan-in-events 10000]
+#                                   # instead: 30 bridges (AOT, else JIT) with their own daemons bursting at
+#                                   # once into a three-server NATS cluster (R3), beside one bridge alone
 #   (any other option goes to the load tool: bench/RosterBridge.Load/LoadOptions.cs lists them)
 #
 # Installs what is missing with apt (mosquitto, nats-server; gcc for the AOT link, through

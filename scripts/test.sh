@@ -67,6 +67,8 @@ rb_apt_ensure docker-compose
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     rb_apt_ensure nodejs npm
 fi
+# The NATS cluster tests (tests/RosterBridge.IntegrationTests/Cluster) run nats-server as processes, whatever the engine.
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || rb_apt_ensure nats-server
 # The Home Assistant tests render discovery's templates with the real Jinja2.
 if ! python3 -c 'import jinja2' 2>/dev/null && ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
     rb_apt_ensure python3-jinja2
@@ -127,6 +129,9 @@ if [ "$#" = 0 ]; then
     if [ -d bench/RosterBridge.Load ]; then
         # dotnet test -c Release built the bridge beside its project.
         timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke \
+            --jit src/RosterBridge/bin/Release/net10.0/RosterBridge.dll >&2 || bench_rc=$?
+        # The fan-in measurement's smoke form: three bridges into a three-server cluster, seconds.
+        timeout --kill-after=30 600 dotnet run -c Release --project bench/RosterBridge.Load -- --smoke --fan-in 3 \
             --jit src/RosterBridge/bin/Release/net10.0/RosterBridge.dll >&2 || bench_rc=$?
     fi
 fi

@@ -29,31 +29,31 @@ internal sealed class BridgeProcess : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    public static BridgeProcess Start(BuildKind build, string path, string mode, string node, string socketPath, Brokers brokers, string logPath, IReadOnlyList<string> extraEnvironment)
+    public static BridgeProcess Start(BuildKind build, string path, string mode, string node, string socketPath, Brokers brokers, string logPath, IReadOnlyList<string> extraEnvironment) =>
+        Launch(build, path, $"rosterbridge ({build}, {mode})", node, socketPath, ["--mqtt", $"mqtt://127.0.0.1:{brokers.MqttPort}", "--nats", $"nats://127.0.0.1:{brokers.NatsPort}", $"--Outbox:Mode={mode}"], logPath, extraEnvironment);
+
+    /// <summary>A bridge of one host of a cluster: NATS only, every server of the cluster listed, the stream's replicas asked.</summary>
+    public static BridgeProcess StartOnCluster(BuildKind build, string path, string node, string socketPath, string natsUrls, int replicas, string logPath, IReadOnlyList<string> extraEnvironment) =>
+        Launch(build, path, $"rosterbridge {node} ({build})", node, socketPath, ["--mqtt", "off", "--nats", natsUrls, FormattableString.Invariant($"--Nats:Replicas={replicas}")], logPath, extraEnvironment);
+
+    private static BridgeProcess Launch(BuildKind build, string path, string name, string node, string socketPath, IEnumerable<string> sinkArgs, string logPath, IReadOnlyList<string> extraEnvironment)
     {
         var healthPort = FreePort.Next();
         var (file, args) = build == BuildKind.Jit ? ("dotnet", new List<string> { path }) : (path, []);
-        args.AddRange([
-            "run",
-            "--node", node,
-            "--daemon", "unix://" + socketPath,
-            "--mqtt", $"mqtt://127.0.0.1:{brokers.MqttPort}",
-            "--nats", $"nats://127.0.0.1:{brokers.NatsPort}",
-            $"--Health:Port={healthPort}",
-            $"--Outbox:Mode={mode}",
-        ]);
+        args.AddRange(["run", "--node", node, "--daemon", "unix://" + socketPath, $"--Health:Port={healthPort}"]);
+        args.AddRange(sinkArgs);
 
         // Only what is on the command line configures it.
         var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Where(name => name.StartsWith("ROSTERBRIDGE_", StringComparison.OrdinalIgnoreCase))
-            .ToDictionary(name => name, _ => (string?)null);
+            .Where(variable => variable.StartsWith("ROSTERBRIDGE_", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(variable => variable, _ => (string?)null);
         foreach (var setting in extraEnvironment)
         {
             var equals = setting.IndexOf('=', StringComparison.Ordinal);
             environment[setting[..equals]] = setting[(equals + 1)..];
         }
 
-        var process = ChildProcess.Start($"rosterbridge ({build}, {mode})", file, args, logPath, environment);
+        var process = ChildProcess.Start(name, file, args, logPath, environment);
         return new BridgeProcess(process, healthPort);
     }
 

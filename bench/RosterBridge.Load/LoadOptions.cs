@@ -22,6 +22,10 @@ internal sealed record LoadOptions
           --timeout-seconds S   bound of every wait for a burst (default 60 + 1 s per 1000 events)
           --bridge-env K=V      an environment variable for the bridge processes only (repeatable),
                                 e.g. DOTNET_GCgen0size=0x400000, to measure a runtime setting
+          --fan-in [N]          instead of the above: N bridges (default 30) against a three-server NATS
+                                cluster (nats-server processes, stream R3), each with its own daemon,
+                                all bursting at once, beside one bridge alone; the AOT binary if given
+          --fan-in-events E     events each daemon bursts in the fan-in (default 10000; --smoke: 500)
           --out DIR             also write DIR/load-<time>.md, DIR/load-<time>.json and the processes' logs
         Prints the markdown table on stdout, progress on stderr. Ctrl+C stops every process it started.
         """;
@@ -52,6 +56,11 @@ internal sealed record LoadOptions
 
     public IReadOnlyList<string> BridgeEnv { get; init; } = [];
 
+    /// <summary>Bridges of the fan-in measurement; null: the usual run.</summary>
+    public int? FanIn { get; init; }
+
+    public long FanInEvents { get; init; } = 10_000;
+
     public bool Smoke => Profile == "smoke";
 
     public TimeSpan BurstTimeout(long events) => TimeSpan.FromSeconds(TimeoutSeconds ?? 60 + (events / 1000.0));
@@ -65,7 +74,7 @@ internal sealed record LoadOptions
         problem = string.Empty;
         if (args.Contains("--smoke"))
         {
-            options = options with { Profile = "smoke", Sizes = [2000], TrickleSeconds = 1, FloorRepeats = 1, TimeoutSeconds = 60 };
+            options = options with { Profile = "smoke", Sizes = [2000], TrickleSeconds = 1, FloorRepeats = 1, TimeoutSeconds = 60, FanInEvents = 500 };
         }
         else if (args.Contains("--quick"))
         {
@@ -77,6 +86,12 @@ internal sealed record LoadOptions
             var arg = args[i];
             if (arg is "--smoke" or "--quick")
             {
+                continue;
+            }
+
+            if (arg == "--fan-in" && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)))
+            {
+                options = options with { FanIn = 30 };
                 continue;
             }
 
@@ -133,6 +148,14 @@ internal sealed record LoadOptions
                 case "--bridge-env":
                     ok = value.IndexOf('=', StringComparison.Ordinal) > 0;
                     options = options with { BridgeEnv = [.. options.BridgeEnv, value] };
+                    break;
+                case "--fan-in":
+                    ok = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var fanIn) && fanIn is > 0 and <= 200;
+                    options = options with { FanIn = fanIn };
+                    break;
+                case "--fan-in-events":
+                    ok = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var fanInEvents) && fanInEvents > 0;
+                    options = options with { FanInEvents = fanInEvents };
                     break;
                 case "--out":
                     options = options with { OutDir = Path.GetFullPath(value) };

@@ -48,6 +48,23 @@ public static class Program
         var keepWork = false;
         try
         {
+            if (options.FanIn is not null)
+            {
+                var fanIn = await FanInRun.RunAsync(options, workDir, logDir, stop.Token);
+                var table = fanIn.Markdown();
+                await Console.Out.WriteAsync(table);
+                await Console.Out.FlushAsync();
+                if (options.OutDir is not null)
+                {
+                    var baseName = Path.Combine(options.OutDir, $"fan-in-{stamp}");
+                    await File.WriteAllTextAsync(baseName + ".md", table);
+                    await File.WriteAllTextAsync(baseName + ".json", JsonSerializer.Serialize(fanIn, JsonOptions));
+                    Log.Line($"wrote {baseName}.md, {baseName}.json and the processes' logs in {logDir}");
+                }
+
+                return 0;
+            }
+
             var run = await LoadRun.RunAsync(options, workDir, logDir, stop.Token);
             var markdown = Report.Markdown(run);
             await Console.Out.WriteAsync(markdown);

@@ -97,7 +97,7 @@ internal sealed class Bridge
     public void LogStarting() =>
         _log.LogInformation("rosterbridge node {Node}: daemon {Daemon}, mqtt {Mqtt}, nats {Nats}",
             Opts.Node, Opts.Daemon, Opts.Mqtt is null ? "off" : Opts.Mqtt.Url.ToString("mqtt"),
-            Opts.Nats is null ? "off" : Opts.Nats.Url.ToString("nats"));
+            Opts.Nats is null ? "off" : Opts.Nats.ServerList);
 
     /// <summary>
     /// Gives the sinks up to <paramref name="within"/> to publish what is pending (after the daemon

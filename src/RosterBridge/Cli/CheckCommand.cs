@@ -149,7 +149,7 @@ internal static class CheckCommand
 
     private static async Task CheckNatsAsync(CheckReport report, NatsSinkOpts nats, string node, CancellationToken stop)
     {
-        var subject = $"nats {nats.Url.ToString("nats")}";
+        var subject = $"nats {nats.ServerList}";
         NatsProbe.Result result;
         try
         {
@@ -169,7 +169,8 @@ internal static class CheckCommand
         }
         else if (result.Problems.Count == 0)
         {
-            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; {result.Storage} fit for the roster, {result.Entries} {entries} of node {node}");
+            report.Add(subject, CheckReport.Outcome.Ok, $"{connected}; {result.Storage} fit for the roster, {result.Entries} {entries} of node {node}" +
+                (result.Warning is null ? string.Empty : $"; warning: {result.Warning}"));
         }
         else
         {

@@ -17,7 +17,7 @@ internal sealed class ConfigOptions
         ["Node"] = ("--node", "NAME", "this bridge's name in topics and subjects (default: the host name's first label)"),
         ["Daemon:Endpoint"] = ("--daemon", "ENDPOINT", "the daemon: unix:///PATH or tcp://HOST:PORT"),
         ["Mqtt:Url"] = ("--mqtt", "URL", "mqtt://HOST:PORT, mqtts://HOST:PORT (TLS), or off"),
-        ["Nats:Url"] = ("--nats", "URL", "nats://HOST:PORT, tls://HOST:PORT (TLS), or off"),
+        ["Nats:Url"] = ("--nats", "URL", "nats://HOST:PORT, tls://HOST:PORT (TLS), a comma-separated list of a cluster's servers, or off"),
     };
 
     private readonly List<(string Key, Option<string> Option)> _options = [];

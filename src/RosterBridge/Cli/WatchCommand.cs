@@ -22,12 +22,15 @@ internal static class WatchCommand
         var command = new Command("watch", "Show the roster as a subscriber connecting now sees it, and every change after: a table redrawn in place on a terminal, one line per change otherwise. Name one broker: --mqtt URL or --nats URL.");
         var config = new ConfigOptions(command);
         var plain = new Option<bool>("--plain") { Description = "one line per change even on a terminal" };
+        var allNodes = ShowCommand.AllNodesOption();
         command.Add(plain);
-        command.SetAction((result, stop) => RunAsync(config.Values(result), result.GetValue(plain), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop));
+        command.Add(allNodes);
+        command.SetAction((result, stop) => RunAsync(config.Values(result), result.GetValue(plain), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, stop, result.GetValue(allNodes)));
         HelpSections.Set(
             command,
             """
-            Every node under the prefix is shown, or only the one --node names. Credentials, prefixes and
+            Every node under the prefix is shown (--all-nodes says so explicitly: the whole cluster's roster,
+            node by node), or only the one --node names. Credentials, prefixes and
             the rest come from the configuration as for run (--Mqtt:Username, ROSTERBRIDGE_NATS__PASSWORD, ...).
             Plain lines: "pve1/3 running vmid=101 name="web-01" seq=42 ts=... action=attach", "pve1/3 vacant".
             Exit codes: 0 stopped (SIGINT, SIGTERM), 1 the broker cannot be reached or the connection was lost,
@@ -37,12 +40,19 @@ internal static class WatchCommand
                 "rosterbridge watch --mqtt mqtt://localhost:1883",
                 "rosterbridge watch --nats nats://localhost:4222 --node pve1",
                 "rosterbridge watch --nats nats://localhost:4222 --Nats:Mode=kv",
+                "rosterbridge watch --all-nodes --nats nats://a:4222,nats://b:4222,nats://c:4222",
                 "rosterbridge watch --mqtt mqtt://broker:1883 --plain | grep crashed"));
         return command;
     }
 
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, bool plain, TextWriter output, TextWriter error, CancellationToken stop)
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, bool plain, TextWriter output, TextWriter error, CancellationToken stop, bool allNodes = false)
     {
+        if (allNodes && commandLine.ContainsKey("Node"))
+        {
+            await error.WriteLineAsync("rosterbridge watch: --all-nodes shows every node; it takes no --node. See 'rosterbridge watch --help'.");
+            return ExitCodes.BadConfig;
+        }
+
         var mqttNamed = commandLine.ContainsKey("Mqtt:Url");
         var natsNamed = commandLine.ContainsKey("Nats:Url");
         if (mqttNamed == natsNamed)
@@ -74,7 +84,7 @@ internal static class WatchCommand
         }
         else if (natsNamed && opts.Nats is { } nats)
         {
-            source = $"nats://{nats.Url.Host}:{nats.Url.Port} {NatsRosterReader.Where(nats, node ?? "*")}";
+            source = $"{nats.ServerList} {NatsRosterReader.Where(nats, node ?? "*")}";
             separator = '.';
             messages = FromNats(nats, node ?? "*", stop);
         }

@@ -11,7 +11,7 @@ internal static class WatchTable
         var table = new Table()
             .Border(TableBorder.Rounded)
             .Title(Markup.Escape(source))
-            .Caption(Markup.Escape($"{roster.Rows.Count} endpoints occupied · {status} · Ctrl-C to stop"));
+            .Caption(Markup.Escape($"{roster.Rows.Count} endpoints occupied{PerNode(roster)} · {status} · Ctrl-C to stop"));
         table.AddColumn("node");
         table.AddColumn(new TableColumn("endpoint").RightAligned());
         table.AddColumn(new TableColumn("vmid").RightAligned());
@@ -19,8 +19,15 @@ internal static class WatchTable
         table.AddColumn("state");
         table.AddColumn(new TableColumn("seq").RightAligned());
         table.AddColumn("since");
+        string? node = null;
         foreach (var row in roster.Rows)
         {
+            if (node is not null && row.Node != node)
+            {
+                table.AddEmptyRow(); // node by node: a gap between one host's endpoints and the next's
+            }
+
+            node = row.Node;
             table.AddRow(
                 new Text(row.Node),
                 new Text(row.Endpoint.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -32,6 +39,13 @@ internal static class WatchTable
         }
 
         return table;
+    }
+
+    /// <summary>" on 3 nodes (pve1 12, pve2 30, pve3 7)" when more than one node is shown.</summary>
+    private static string PerNode(WatchedRoster roster)
+    {
+        var nodes = roster.Rows.GroupBy(row => row.Node, StringComparer.Ordinal).Select(group => $"{group.Key} {group.Count()}").ToList();
+        return nodes.Count > 1 ? $" on {nodes.Count} nodes ({string.Join(", ", nodes)})" : string.Empty;
     }
 
     private static string Colour(string state) => state switch

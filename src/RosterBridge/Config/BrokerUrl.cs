@@ -38,6 +38,54 @@ internal sealed record BrokerUrl(string Host, int Port, bool Tls = false)
         return false;
     }
 
+    /// <summary>The most servers one list may name: a NATS cluster's seed list, not its every member.</summary>
+    public const int MaxServers = 16;
+
+    /// <summary>
+    /// Parses a comma-separated list of servers of one kind (<c>nats://a:4222,nats://b:4222</c>), as
+    /// NATS clients take them; every one plaintext or every one TLS, none twice.
+    /// </summary>
+    /// <param name="problem">Why the list is refused, in words; null when it is taken.</param>
+    public static bool TryParseList(string text, string kind, out IReadOnlyList<BrokerUrl> urls, out string? problem)
+    {
+        urls = [];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > MaxServers)
+        {
+            problem = $"names {parts.Length} servers; at most {MaxServers} (the client learns the rest of a cluster from the servers)";
+            return false;
+        }
+
+        var parsed = new List<BrokerUrl>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!TryParse(part, kind, out var url))
+            {
+                problem = part.Length == 0 ? "has an empty entry between commas" : $"'{part}' is not {SchemesOf(kind)}";
+                return false;
+            }
+
+            if (parsed.Contains(url))
+            {
+                problem = $"names {url.ToString(kind)} twice";
+                return false;
+            }
+
+            parsed.Add(url);
+        }
+
+        if (parsed.Any(url => url.Tls) && parsed.Any(url => !url.Tls))
+        {
+            // One connection's security must not depend on which server it happens to reach.
+            problem = $"mixes plaintext and TLS servers ({string.Join(", ", parsed.Select(url => url.ToString(kind)))}): use {Schemes[kind].First(scheme => scheme.Tls).Scheme}:// for all of them, or for none";
+            return false;
+        }
+
+        urls = parsed;
+        problem = null;
+        return true;
+    }
+
     /// <summary>As a user writes it, for logs: <c>mqtts://broker:8883</c>.</summary>
     public string ToString(string kind) => $"{Schemes[kind].First(scheme => scheme.Tls == Tls).Scheme}://{Host}:{Port}";
 }

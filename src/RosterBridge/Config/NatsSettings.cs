@@ -4,8 +4,13 @@ namespace RosterBridge.Config;
 
 internal sealed class NatsSettings : SettingsSection
 {
-    [BrokerUrlValue("nats")]
+    /// <summary>One server, or a comma-separated list of a cluster's servers (the client fails over between them).</summary>
+    [BrokerUrlValue("nats", List = true)]
     public string? Url { get; set; }
+
+    /// <summary>The replicas of the stream or KV bucket the bridge creates (a cluster's R3); an existing one is never changed.</summary>
+    [InRange(1, 5)]
+    public int Replicas { get; set; } = 1;
 
     [NameValue]
     public string? SubjectPrefix { get; set; }
@@ -70,9 +75,12 @@ internal sealed class NatsSettings : SettingsSection
             return null;
         }
 
+        var servers = BrokerUrl.TryParseList(url, "nats", out var parsed, out _) ? parsed : throw new InvalidOperationException("Nats:Url was not validated");
         return new NatsSinkOpts
         {
-            Url = BrokerUrl.TryParse(url, "nats", out var parsed) ? parsed : throw new InvalidOperationException("Nats:Url was not validated"),
+            Url = servers[0],
+            Servers = servers,
+            Replicas = Replicas,
             SubjectPrefix = BridgeSettings.Trimmed(SubjectPrefix) ?? "vmsig",
             Stream = BridgeSettings.Trimmed(Stream) ?? "VMSIG_ROSTER",
             Mode = string.Equals(BridgeSettings.Trimmed(Mode), "kv", StringComparison.OrdinalIgnoreCase) ? NatsMode.Kv : NatsMode.Stream,

@@ -4,7 +4,19 @@ namespace RosterBridge.Config;
 
 internal sealed record NatsSinkOpts
 {
+    private readonly BrokerUrls? _servers;
+
+    /// <summary>The first server of <see cref="Servers"/> (its scheme is every server's).</summary>
     public required BrokerUrl Url { get; init; }
+
+    /// <summary>Every server the client may connect to, <see cref="Url"/> first; by default <see cref="Url"/> alone.</summary>
+    public IReadOnlyList<BrokerUrl> Servers { get => _servers?.Items ?? [Url]; init => _servers = new BrokerUrls(value); }
+
+    /// <summary>The servers as NATS clients take them and logs show them: <c>nats://a:4222,nats://b:4222</c>.</summary>
+    public string ServerList => string.Join(",", Servers.Select(server => server.ToString("nats")));
+
+    /// <summary>The replicas of a stream or KV bucket the bridge creates; an existing one with fewer is reported, never changed.</summary>
+    public int Replicas { get; init; } = 1;
 
     /// <summary>Subjects are <c>{SubjectPrefix}.{node}.roster.{endpoint}</c>.</summary>
     public string SubjectPrefix { get; init; } = "vmsig";

@@ -13,16 +13,17 @@ internal static class MqttRosterReader
     /// <summary>Messages received but not yet taken by the watcher; past that the client waits (nothing is dropped).</summary>
     private const int WatchBuffer = 256;
 
-    /// <summary>Retained topic → payload, for every non-empty retained message under the node's roster.</summary>
+    /// <summary>Retained topic → payload, for every non-empty retained message under the node's roster (<c>+</c>: every node's).</summary>
+    /// <param name="probeNode">The node whose probe topic marks the end of the retained messages; by default <paramref name="node"/> (a filter cannot be published to).</param>
     public static async Task<IReadOnlyDictionary<string, byte[]>> ReadRetainedAsync(
-        MqttSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken)
+        MqttSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken, string? probeNode = null)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         await ConnectAsync(client, opts, deadline.Token);
         var retained = await RetainedMessages.ReadAsync(
-            client, MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttTopics.Probe(opts.TopicPrefix, node), deadline.Token);
+            client, MqttTopics.RosterFilter(opts.TopicPrefix, node), MqttTopics.Probe(opts.TopicPrefix, probeNode ?? node), deadline.Token);
         await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
         return retained;
     }

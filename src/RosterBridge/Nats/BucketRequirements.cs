@@ -28,4 +28,8 @@ internal static class BucketRequirements
 
         return problems;
     }
+
+    /// <summary>Why the bucket keeps fewer copies than <c>Nats:Replicas</c> asks, or null: a warning, as for a stream (<see cref="StreamRequirements.ReplicaShortfall(StreamConfig, string, int)"/>).</summary>
+    public static string? ReplicaShortfall(StreamConfig config, string bucket, int replicas) =>
+        StreamRequirements.ReplicaShortfall(config, replicas, $"KV bucket {bucket} (stream {NatsKeys.Stream(bucket)})", "bucket", $"nats kv edit {bucket}");
 }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using NATS.Client.Core;
 using RosterBridge.Config;
 using RosterBridge.Outbox;
@@ -19,7 +20,8 @@ internal static class NatsConnect
     /// </remarks>
     public static NatsOpts Options(NatsSinkOpts opts, string name, TlsTrust trust) => new()
     {
-        Url = opts.Url.ToString("nats"),
+        // Every server of a cluster's list: the client picks one and fails over to the others on reconnect.
+        Url = opts.ServerList,
         Name = name,
         AuthOpts = Auth(opts),
         TlsOpts = new NatsTlsOpts
@@ -28,7 +30,9 @@ internal static class NatsConnect
             Mode = opts.Url.Tls || opts.Tls != TlsFiles.None ? TlsMode.Require : TlsMode.Prefer,
             ConfigureClientAuthentication = authentication =>
             {
-                authentication.RemoteCertificateValidationCallback = (_, certificate, _, errors) => trust.Validate(opts.Url.Host, certificate, errors);
+                // With a list of servers the name to check is the one this connection dialled.
+                authentication.RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+                    trust.Validate(sender is SslStream { TargetHostName.Length: > 0 } stream ? stream.TargetHostName : opts.Url.Host, certificate, errors);
                 if (trust.ClientCertificate is { } certificate)
                 {
                     authentication.ClientCertificates = [certificate];
@@ -48,7 +52,7 @@ internal static class NatsConnect
     /// <summary>A failed connect in words: a refused credential or certificate is a denial.</summary>
     public static Exception Explain(Exception error, NatsSinkOpts opts, TlsTrust trust)
     {
-        var target = opts.Url.ToString("nats");
+        var target = opts.ServerList;
         if (error is OperationCanceledException or TimeoutException)
         {
             return error;

@@ -11,7 +11,8 @@ internal static class NatsProbe
     /// <param name="StreamExists">False: the bridge creates the stream (or bucket) at its first connect.</param>
     /// <param name="Problems">What in an existing stream or bucket could lose or refuse roster entries (the bridge refuses to run with any).</param>
     /// <param name="Entries">The node's subjects (keys) that hold an entry, deletes included.</param>
-    public sealed record Result(string ServerVersion, string Storage, bool StreamExists, IReadOnlyList<string> Problems, long Entries);
+    /// <param name="Warning">What is short of the settings but does not stop the bridge (fewer replicas than Nats:Replicas), or null.</param>
+    public sealed record Result(string ServerVersion, string Storage, bool StreamExists, IReadOnlyList<string> Problems, long Entries, string? Warning = null);
 
     public static async Task<Result> CheckOnceAsync(NatsSinkOpts opts, string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -52,7 +53,10 @@ internal static class NatsProbe
             var problems = kv
                 ? BucketRequirements.Problems(stream.Info.Config, NatsKeys.EndpointSubjects(opts.Bucket, node))
                 : StreamRequirements.Problems(stream.Info.Config, filter);
-            return new Result(connection.ServerInfo?.Version ?? "?", storage, StreamExists: true, problems, stream.Info.State.Subjects?.Count ?? 0);
+            var warning = kv
+                ? BucketRequirements.ReplicaShortfall(stream.Info.Config, opts.Bucket, opts.Replicas)
+                : StreamRequirements.ReplicaShortfall(stream.Info.Config, opts.Stream, opts.Replicas);
+            return new Result(connection.ServerInfo?.Version ?? "?", storage, StreamExists: true, problems, stream.Info.State.Subjects?.Count ?? 0, warning);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -55,9 +55,19 @@ internal abstract class NatsSession : BrokerSession
 
     protected ILogger Log { get; }
 
-    /// <summary>Creates what holds the roster when it is missing, or checks the one there; at every connect.</summary>
+    /// <summary>
+    /// Creates what holds the roster when it is missing (with <c>Nats:Replicas</c>), or checks the one
+    /// there; at every connect. Returns why the one there keeps fewer replicas than asked, or null:
+    /// the sink says it once, not at every connect.
+    /// </summary>
     /// <exception cref="SinkConfigException">It exists, set up in a way that could lose roster entries.</exception>
-    public abstract Task PrepareAsync(CancellationToken cancellationToken);
+    /// <exception cref="IOException">The cluster has too few servers up to place it with the replicas asked: a connect to retry.</exception>
+    public abstract Task<string?> PrepareAsync(CancellationToken cancellationToken);
+
+    /// <summary>A create the cluster cannot place now (a server down), as a connect to retry, in words.</summary>
+    protected IOException Unplaceable(string what, NatsJSApiException ex) => new(
+        $"cannot create {what} with {Opts.Replicas} replica(s) ({ex.Error.Description}): fewer servers of the cluster have JetStream up than Nats:Replicas asks; retrying until they do",
+        ex);
 
     /// <summary>Says <c>offline</c> and stops answering status requests.</summary>
     public override async Task GoOfflineAsync(CancellationToken cancellationToken)

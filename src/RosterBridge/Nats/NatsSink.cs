@@ -23,6 +23,7 @@ internal sealed class NatsSink : RosterSink
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private long _sessions;
+    private string? _replicaWarning;
 
     public NatsSink(NatsSinkOpts opts, string node, ILogger log, TimeProvider? time = null)
     {
@@ -38,7 +39,7 @@ internal sealed class NatsSink : RosterSink
 
     public override string Name => "nats";
 
-    public override string Target => _opts.Url.ToString("nats");
+    public override string Target => _opts.ServerList;
 
     /// <summary>This bridge run's part of every message id.</summary>
     public string Instance { get; }
@@ -63,7 +64,7 @@ internal sealed class NatsSink : RosterSink
                 throw NatsConnect.Explain(ex, _opts, trust);
             }
 
-            await session.PrepareAsync(cancellationToken);
+            WarnOfReplicas(await session.PrepareAsync(cancellationToken));
             session.StartStatusResponder();
             await connection.PublishAsync(_subjects.Status, Online, cancellationToken: cancellationToken);
             return session;
@@ -73,6 +74,19 @@ internal sealed class NatsSink : RosterSink
             // Half a connect is no connect: the next attempt starts from nothing.
             await session.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Says once (again when it changes) that an existing stream or bucket keeps fewer copies than asked: a warning, not a refusal.</summary>
+    private void WarnOfReplicas(string? shortfall)
+    {
+        if (shortfall is not null && shortfall != Interlocked.Exchange(ref _replicaWarning, shortfall))
+        {
+            _log.LogWarning("nats: {Shortfall}", shortfall);
+        }
+        else if (shortfall is null)
+        {
+            Volatile.Write(ref _replicaWarning, null);
         }
     }
 }

@@ -19,7 +19,7 @@ namespace RosterBridge.Nats;
 internal sealed class NatsStreamSession(NatsConnection connection, NatsSinkOpts opts, NatsNodeSubjects subjects, string msgIdPrefix, ILogger log, TlsTrust trust)
     : NatsSession(connection, opts, subjects, log, trust)
 {
-    public override async Task PrepareAsync(CancellationToken cancellationToken)
+    public override async Task<string?> PrepareAsync(CancellationToken cancellationToken)
     {
         INatsJSStream stream;
         try
@@ -28,20 +28,46 @@ internal sealed class NatsStreamSession(NatsConnection connection, NatsSinkOpts 
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
         {
-            var streamSubjects = NatsSubjects.StreamSubject(Opts.SubjectPrefix);
-            var config = new StreamConfig(Opts.Stream, [streamSubjects])
+            if (await CreateAsync(cancellationToken))
             {
-                MaxMsgsPerSubject = 1,
-                Storage = StreamConfigStorage.File,
-                AllowDirect = true,
-                Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
-            };
-            Log.LogInformation("nats: creating stream {Stream} for {Subjects}", Opts.Stream, streamSubjects);
-            await Js.CreateStreamAsync(config, cancellationToken);
-            return;
+                return null;
+            }
+
+            // Another node's bridge made it between our look and our create: it is checked as any stream found.
+            stream = await Js.GetStreamAsync(Opts.Stream, cancellationToken: cancellationToken);
         }
 
         Check(stream.Info.Config, Opts.Stream, Subjects.RosterFilter);
+        return StreamRequirements.ReplicaShortfall(stream.Info.Config, Opts.Stream, Opts.Replicas);
+    }
+
+    /// <summary>Creates the stream every node's bridge shares; false when another bridge created it first with other settings.</summary>
+    private async Task<bool> CreateAsync(CancellationToken cancellationToken)
+    {
+        var streamSubjects = NatsSubjects.StreamSubject(Opts.SubjectPrefix);
+        var config = new StreamConfig(Opts.Stream, [streamSubjects])
+        {
+            MaxMsgsPerSubject = 1,
+            Storage = StreamConfigStorage.File,
+            AllowDirect = true,
+            NumReplicas = Opts.Replicas,
+            Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
+        };
+        Log.LogInformation("nats: creating stream {Stream} for {Subjects}, {Replicas} replica(s)", Opts.Stream, streamSubjects, Opts.Replicas);
+        try
+        {
+            // A create of a stream that exists with this very configuration succeeds: bridges starting together all get here.
+            await Js.CreateStreamAsync(config, cancellationToken);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
+        {
+            return false;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.NoSuitablePeers or JetStreamErrorCodes.InsufficientResources)
+        {
+            throw Unplaceable($"stream {Opts.Stream}", ex);
+        }
     }
 
     /// <summary>Throws <see cref="SinkConfigException"/> naming every setting of the stream that could lose the roster.</summary>

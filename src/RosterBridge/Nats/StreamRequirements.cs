@@ -99,6 +99,24 @@ internal static class StreamRequirements
         return problems;
     }
 
+    /// <summary>
+    /// Why the stream keeps fewer copies than <c>Nats:Replicas</c> asks, or null. Not a problem that
+    /// stops the bridge: the roster is whole on the stream's leader, only less safe from a node's loss;
+    /// and raising a stream's replicas is the operator's decision (it moves data across the cluster).
+    /// </summary>
+    public static string? ReplicaShortfall(StreamConfig config, string streamName, int replicas) =>
+        ReplicaShortfall(config, replicas, $"stream {streamName}", "stream", $"nats stream edit {streamName}");
+
+    /// <summary>The shortfall of a stream or a bucket, <paramref name="holder"/> as the message names it, <paramref name="edit"/> the command that raises it.</summary>
+    internal static string? ReplicaShortfall(StreamConfig config, int replicas, string holder, string kind, string edit)
+    {
+        var held = Math.Max(config.NumReplicas, 1);
+        return held >= replicas
+            ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{holder} has {held} replica(s) and Nats:Replicas asks {replicas}: the roster is lost with fewer server losses than planned. RosterBridge does not change a {kind} that exists; raise it with {edit} --replicas {replicas}");
+    }
+
     internal static string Setting(string name, long value, string why) =>
         string.Create(CultureInfo.InvariantCulture, $"{name} is {value} ({why})");
 

@@ -531,7 +531,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "Mqtt:KeepAliveSeconds", "Mqtt:PublishTimeoutSeconds", "Mqtt:MaxInFlight",
             "Nats:Url", "Nats:SubjectPrefix", "Nats:Stream", "Nats:Mode", "Nats:Bucket", "Nats:Format", "Nats:Username", "Nats:Password",
             "Nats:PasswordFile", "Nats:Token", "Nats:TokenFile", "Nats:NKeyFile", "Nats:CredsFile", "Nats:CaFile", "Nats:CertFile", "Nats:KeyFile",
-            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight", "HomeAssistant:Enabled", "HomeAssistant:DiscoveryPrefix",
+            "Nats:PublishTimeoutSeconds", "Nats:MaxInFlight", "Nats:Replicas", "HomeAssistant:Enabled", "HomeAssistant:DiscoveryPrefix",
             "Reconnect:InitialDelayMs", "Reconnect:MaxDelayMs", "Health:Port", "Health:Address", "Outbox:Mode", "Logging:Level",
             "Logging:Format",
         ];

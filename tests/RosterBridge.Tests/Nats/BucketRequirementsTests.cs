@@ -100,4 +100,26 @@ public class BucketRequirementsTests
 
         Assert.Equal(3, BucketRequirements.Problems(config, Ours).Count);
     }
+
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(3, 3, false)]
+    [InlineData(5, 3, false)]
+    [InlineData(1, 3, true)]
+    [InlineData(0, 2, true)]
+    public void Fewer_replicas_than_asked_are_a_warning_named_as_nats_kv_names_it_not_a_problem(int held, int asked, bool warned)
+    {
+        var config = AsCreated();
+        config.NumReplicas = held;
+
+        var shortfall = BucketRequirements.ReplicaShortfall(config, "vmsig_roster", asked);
+
+        Assert.Equal(warned, shortfall is not null);
+        Assert.Empty(BucketRequirements.Problems(config, Ours));
+        if (warned)
+        {
+            Assert.Contains($"KV bucket vmsig_roster (stream KV_vmsig_roster) has {Math.Max(held, 1)} replica(s) and Nats:Replicas asks {asked}", shortfall, StringComparison.Ordinal);
+            Assert.Contains($"nats kv edit vmsig_roster --replicas {asked}", shortfall, StringComparison.Ordinal);
+        }
+    }
 }

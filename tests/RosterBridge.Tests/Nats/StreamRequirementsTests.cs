@@ -91,4 +91,50 @@ public class StreamRequirementsTests
 
         Assert.Equal(3, StreamRequirements.Problems(config, Ours).Count);
     }
+
+    [Theory]
+    [InlineData("pve1")]
+    [InlineData("pve2")]
+    [InlineData("host-30")]
+    public void The_stream_another_nodes_bridge_created_fits_every_node(string node)
+    {
+        // Whichever bridge of a cluster comes first creates the stream; every other node's must fit in it.
+        var createdByAnother = AsCreated();
+        createdByAnother.NumReplicas = 3;
+
+        Assert.Empty(StreamRequirements.Problems(createdByAnother, NatsSubjects.RosterFilter("vmsig", node)));
+        Assert.Equal("vmsig.*.roster.*", NatsSubjects.StreamSubject("vmsig"));
+        Assert.Equal($"vmsig.{node}.roster.*", NatsSubjects.RosterFilter("vmsig", node));
+    }
+
+    [Fact]
+    public void A_stream_that_holds_one_node_only_does_not_fit_another()
+    {
+        var config = AsCreated();
+        config.Subjects = ["vmsig.pve1.roster.*"];
+
+        Assert.Single(StreamRequirements.Problems(config, NatsSubjects.RosterFilter("vmsig", "pve2")));
+    }
+
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(3, 3, false)]
+    [InlineData(5, 3, false)]
+    [InlineData(1, 3, true)]
+    [InlineData(0, 2, true)]
+    public void Fewer_replicas_than_asked_are_a_warning_not_a_problem(int held, int asked, bool warned)
+    {
+        var config = AsCreated();
+        config.NumReplicas = held;
+
+        var shortfall = StreamRequirements.ReplicaShortfall(config, "VMSIG_ROSTER", asked);
+
+        Assert.Equal(warned, shortfall is not null);
+        Assert.Empty(StreamRequirements.Problems(config, Ours));
+        if (warned)
+        {
+            Assert.Contains($"has {Math.Max(held, 1)} replica(s) and Nats:Replicas asks {asked}", shortfall, StringComparison.Ordinal);
+            Assert.Contains($"nats stream edit VMSIG_ROSTER --replicas {asked}", shortfall, StringComparison.Ordinal);
+        }
+    }
 }
