@@ -119,6 +119,9 @@ public sealed class BridgeEndToEndTests : IClassFixture<MosquittoContainer>, ICl
         Assert.Equal("online", await LateSubscriber.ReadMqttStatusAsync(_mosquitto.Url, _node));
 
         await using var watcher = await nats.SubscribeCoreAsync<byte[]>(status);
+        // SubscribeCoreAsync returns before the server has the subscription; a round trip after it
+        // means the server holds it, or the bridge's offline could come first and be missed.
+        await nats.PingAsync();
         await stop.CancelAsync();
         await running; // the sinks said offline as they stopped
 
