@@ -37,21 +37,10 @@ internal sealed class NatsKvSession : NatsSession
     public override async Task<string?> PrepareAsync(CancellationToken cancellationToken)
     {
         var kv = new NatsKVContext(Js);
-        INatsJSStream stream;
-        try
+        var stream = await FindOrCreateAsync(_stream, $"KV bucket {Opts.Bucket}", async ct => _store = await CreateAsync(kv, ct), cancellationToken);
+        if (stream is null)
         {
-            stream = await Js.GetStreamAsync(_stream, cancellationToken: cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
-        {
-            if (await CreateAsync(kv, cancellationToken) is { } created)
-            {
-                _store = created;
-                return null;
-            }
-
-            // Another node's bridge made it between our look and our create: it is checked as any bucket found.
-            stream = await Js.GetStreamAsync(_stream, cancellationToken: cancellationToken);
+            return null;
         }
 
         // Checked before the KV client binds to it: it would refuse some of these without naming them.
@@ -60,31 +49,19 @@ internal sealed class NatsKvSession : NatsSession
         return BucketRequirements.ReplicaShortfall(stream.Info.Config, Opts.Bucket, Opts.Replicas);
     }
 
-    /// <summary>Creates the bucket every node's bridge shares; null when another bridge created it first with other settings.</summary>
-    private async Task<INatsKVStore?> CreateAsync(NatsKVContext kv, CancellationToken cancellationToken)
+    /// <summary>Creates the bucket every node's bridge shares.</summary>
+    private async Task<INatsKVStore> CreateAsync(NatsKVContext kv, CancellationToken cancellationToken)
     {
         Log.LogInformation("nats: creating KV bucket {Bucket} (stream {Stream}), history 1, {Replicas} replica(s)", Opts.Bucket, _stream, Opts.Replicas);
-        try
-        {
-            // As for a stream: a create of a bucket that exists with this very configuration succeeds.
-            return await kv.CreateStoreAsync(
-                new NatsKVConfig(Opts.Bucket)
-                {
-                    History = 1,
-                    Storage = NatsKVStorageType.File,
-                    NumberOfReplicas = Opts.Replicas,
-                    Description = "RosterBridge: the vmsig roster, one key per node and endpoint",
-                },
-                cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
-        {
-            return null;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.NoSuitablePeers or JetStreamErrorCodes.InsufficientResources)
-        {
-            throw Unplaceable($"KV bucket {Opts.Bucket}", ex);
-        }
+        return await kv.CreateStoreAsync(
+            new NatsKVConfig(Opts.Bucket)
+            {
+                History = 1,
+                Storage = NatsKVStorageType.File,
+                NumberOfReplicas = Opts.Replicas,
+                Description = "RosterBridge: the vmsig roster, one key per node and endpoint",
+            },
+            cancellationToken);
     }
 
     /// <summary>Throws <see cref="SinkConfigException"/> naming every setting of the bucket that could lose the roster.</summary>

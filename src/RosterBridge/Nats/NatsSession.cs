@@ -65,9 +65,38 @@ internal abstract class NatsSession : BrokerSession
     public abstract Task<string?> PrepareAsync(CancellationToken cancellationToken);
 
     /// <summary>A create the cluster cannot place now (a server down), as a connect to retry, in words.</summary>
-    protected IOException Unplaceable(string what, NatsJSApiException ex) => new(
-        $"cannot create {what} with {Opts.Replicas} replica(s) ({ex.Error.Description}): fewer servers of the cluster have JetStream up than Nats:Replicas asks; retrying until they do",
-        ex);
+    /// <summary>
+    /// The stream <paramref name="name"/>, made by <paramref name="create"/> when there is none; null when
+    /// this call made it. Every node's bridge shares it, so another one may make it between the look and
+    /// the create: then it is looked up again and checked like any stream found. A create that repeats the
+    /// very configuration succeeds, so bridges starting together all get here.
+    /// </summary>
+    protected async Task<INatsJSStream?> FindOrCreateAsync(string name, string what, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Js.GetStreamAsync(name, cancellationToken: cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
+        {
+        }
+
+        try
+        {
+            await create(cancellationToken);
+            return null;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
+        {
+            return await Js.GetStreamAsync(name, cancellationToken: cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.NoSuitablePeers or JetStreamErrorCodes.InsufficientResources)
+        {
+            throw new IOException(
+                $"cannot create {what} with {Opts.Replicas} replica(s) ({ex.Error.Description}): fewer servers of the cluster have JetStream up than Nats:Replicas asks; retrying until they do",
+                ex);
+        }
+    }
 
     /// <summary>Says <c>offline</c> and stops answering status requests.</summary>
     public override async Task GoOfflineAsync(CancellationToken cancellationToken)

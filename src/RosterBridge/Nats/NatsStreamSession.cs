@@ -21,28 +21,18 @@ internal sealed class NatsStreamSession(NatsConnection connection, NatsSinkOpts 
 {
     public override async Task<string?> PrepareAsync(CancellationToken cancellationToken)
     {
-        INatsJSStream stream;
-        try
+        var stream = await FindOrCreateAsync(Opts.Stream, $"stream {Opts.Stream}", CreateAsync, cancellationToken);
+        if (stream is null)
         {
-            stream = await Js.GetStreamAsync(Opts.Stream, cancellationToken: cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound)
-        {
-            if (await CreateAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            // Another node's bridge made it between our look and our create: it is checked as any stream found.
-            stream = await Js.GetStreamAsync(Opts.Stream, cancellationToken: cancellationToken);
+            return null;
         }
 
         Check(stream.Info.Config, Opts.Stream, Subjects.RosterFilter);
         return StreamRequirements.ReplicaShortfall(stream.Info.Config, Opts.Stream, Opts.Replicas);
     }
 
-    /// <summary>Creates the stream every node's bridge shares; false when another bridge created it first with other settings.</summary>
-    private async Task<bool> CreateAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the stream every node's bridge shares.</summary>
+    private async Task CreateAsync(CancellationToken cancellationToken)
     {
         var streamSubjects = NatsSubjects.StreamSubject(Opts.SubjectPrefix);
         var config = new StreamConfig(Opts.Stream, [streamSubjects])
@@ -54,20 +44,7 @@ internal sealed class NatsStreamSession(NatsConnection connection, NatsSinkOpts 
             Description = "RosterBridge: the vmsig roster, last message per endpoint subject",
         };
         Log.LogInformation("nats: creating stream {Stream} for {Subjects}, {Replicas} replica(s)", Opts.Stream, streamSubjects, Opts.Replicas);
-        try
-        {
-            // A create of a stream that exists with this very configuration succeeds: bridges starting together all get here.
-            await Js.CreateStreamAsync(config, cancellationToken);
-            return true;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
-        {
-            return false;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.NoSuitablePeers or JetStreamErrorCodes.InsufficientResources)
-        {
-            throw Unplaceable($"stream {Opts.Stream}", ex);
-        }
+        await Js.CreateStreamAsync(config, cancellationToken);
     }
 
     /// <summary>Throws <see cref="SinkConfigException"/> naming every setting of the stream that could lose the roster.</summary>
